@@ -1,0 +1,1 @@
+"""Organisations: producers, distributors, or both (profiles grow in the catalogue issue)."""

@@ -1,0 +1,171 @@
+"""Wiring for :func:`matchmaker.create_app`: extensions, blueprints, errors, Jinja, CLI."""
+
+from pathlib import Path
+
+from flask import Flask, jsonify, render_template, request
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+from flask_talisman import Talisman
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from matchmaker.db import configure_engine
+from matchmaker.extensions import babel, csrf, db, limiter, login_manager, migrate
+from matchmaker.i18n import LANGUAGE_NAMES, select_locale
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+# Everything is served from this origin: no CDN, no inline script or style. Bootstrap's CSS
+# draws a few icons from data: URIs.
+CONTENT_SECURITY_POLICY = {
+    "default-src": "'self'",
+    "script-src": "'self'",
+    "style-src": "'self'",
+    "img-src": "'self' data:",
+    "font-src": "'self'",
+    "object-src": "'none'",
+    "base-uri": "'self'",
+    "form-action": "'self'",
+    "frame-ancestors": "'none'",
+}
+
+
+def register_extensions(app: Flask) -> None:
+    """Bind the extension singletons to ``app``."""
+    proxies = int(app.config.get("PROXY_COUNT") or 0)
+    if proxies:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
+
+    db.init_app(app)
+    with app.app_context():
+        for engine in db.engines.values():
+            configure_engine(engine)
+    migrate.init_app(app, db, directory=str(PACKAGE_DIR.parent / "migrations"))
+
+    csrf.init_app(app)
+    babel.init_app(
+        app,
+        locale_selector=select_locale,
+        timezone_selector=lambda: app.config["BABEL_DEFAULT_TIMEZONE"],
+        default_translation_directories=str(PACKAGE_DIR / "translations"),
+    )
+
+    app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "memory://")
+    limiter.init_app(app)
+
+    # Talisman keeps its settings on the instance, so each app gets its own.
+    Talisman(
+        app,
+        force_https=app.config["FORCE_HTTPS"],
+        strict_transport_security=app.config["HSTS"],
+        strict_transport_security_max_age=365 * 24 * 3600,
+        content_security_policy=CONTENT_SECURITY_POLICY,
+        frame_options="DENY",
+        referrer_policy="strict-origin-when-cross-origin",
+        session_cookie_secure=app.config["SESSION_COOKIE_SECURE"],
+        session_cookie_http_only=True,
+        session_cookie_samesite=app.config["SESSION_COOKIE_SAMESITE"],
+    )
+
+    _setup_login(app)
+
+
+def _setup_login(app: Flask) -> None:
+    from matchmaker.auth.models import User
+
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = _l("Please log in to see this page.")
+    login_manager.login_message_category = "info"
+
+    @login_manager.user_loader
+    def load_user(user_id: str):
+        ident, _sep, token = user_id.partition(":")
+        if not ident.isdigit() or not token:
+            return None
+        user = db.session.get(User, int(ident))
+        if user is None or not user.is_active or user.session_token != token:
+            return None
+        return user
+
+
+def register_blueprints(app: Flask) -> None:
+    """Attach every feature blueprint."""
+    from matchmaker.admin import bp as admin_bp
+    from matchmaker.auth import bp as auth_bp
+    from matchmaker.core import bp as core_bp
+
+    app.register_blueprint(core_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(admin_bp)
+
+
+ERROR_TEXTS = {
+    400: (_l("Bad request"), _l("The request could not be understood. Go back and try again.")),
+    403: (_l("Not allowed"), _l("Your account does not have access to this page.")),
+    404: (_l("Page not found"), _l("The page you asked for does not exist or was moved.")),
+    405: (_l("Not allowed"), _l("This action cannot be done this way.")),
+    413: (_l("File too large"), _l("The file is too large. Upload a file of at most 10 MB.")),
+    429: (
+        _l("Too many attempts"),
+        _l("You have tried too many times. Wait a few minutes, then try again."),
+    ),
+    500: (
+        _l("Something went wrong"),
+        _l("An error on our side stopped this page. Nothing you saved was lost; try again."),
+    ),
+}
+CSRF_TEXT = (
+    _l("The form expired"),
+    _l("For your security the form could not be sent. Reload the page and send it again."),
+)
+
+
+def _error_response(code: int, title, message):
+    if request.path.startswith("/api/"):
+        return jsonify(error={"code": code, "message": str(message)}), code
+    return render_template("errors/error.html", code=code, title=title, message=message), code
+
+
+def register_errors(app: Flask) -> None:
+    """Friendly error pages in the user's language (JSON under ``/api/``)."""
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(_error):
+        return _error_response(400, *CSRF_TEXT)
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        if error.code is None or error.code < 400:
+            return error
+        title, message = ERROR_TEXTS.get(error.code, (error.name, error.description))
+        return _error_response(error.code, title, message)
+
+    @app.errorhandler(InternalServerError)
+    def server_error(_error):
+        db.session.rollback()
+        return _error_response(500, *ERROR_TEXTS[500])
+
+
+def register_jinja(app: Flask) -> None:
+    """Template globals and filters (money, local time, language names, roles)."""
+    from matchmaker.money import format_vnd
+    from matchmaker.permissions import Role, is_admin, is_staff
+    from matchmaker.timeutil import format_local, format_local_date
+
+    app.jinja_env.globals.update(
+        LANGUAGE_NAMES=LANGUAGE_NAMES, Role=Role, is_staff=is_staff, is_admin=is_admin,
+        get_locale=get_locale,
+    )
+    app.jinja_env.filters["vnd"] = lambda amount: format_vnd(amount, str(get_locale()))
+    app.jinja_env.filters["local_datetime"] = lambda dt: format_local(dt, str(get_locale()))
+    app.jinja_env.filters["local_date"] = lambda dt: format_local_date(dt, str(get_locale()))
+
+
+def register_cli(app: Flask) -> None:
+    """``flask seed-demo``, ``flask create-user`` and later feature commands."""
+    from matchmaker.cli import commands
+
+    for command in commands:
+        app.cli.add_command(command)

@@ -1,0 +1,146 @@
+"""Shared fixtures.
+
+The schema is built by running the real migrations (so a model change without a migration
+fails), once per session, on ``TEST_DATABASE_URL`` (PostgreSQL in CI) or a temporary SQLite
+file. Tables are emptied after every test, which keeps real commits possible: concurrency
+tests need them.
+"""
+
+import os
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
+import sqlalchemy as sa
+from flask_migrate import upgrade
+
+from matchmaker import create_app
+from matchmaker.extensions import db, limiter
+from tests import factories
+
+NON_QUERY = re.compile(r"^\s*(BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE|PRAGMA)\b", re.I)
+
+
+def _database_url(tmp_path_factory) -> str:
+    url = os.environ.get("TEST_DATABASE_URL")
+    if url:
+        return url
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+
+
+def _reset_schema(url: str) -> None:
+    if url.startswith("sqlite"):
+        return
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(sa.text("DROP SCHEMA public CASCADE"))
+        conn.execute(sa.text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory):
+    url = _database_url(tmp_path_factory)
+    _reset_schema(url)
+    app = create_app("testing", SQLALCHEMY_DATABASE_URI=url)
+    with app.app_context():
+        upgrade()
+    return app
+
+
+@pytest.fixture(autouse=True)
+def _clean(request):
+    yield
+    if "app" not in request.fixturenames:
+        return
+    app = request.getfixturevalue("app")
+    with app.app_context():
+        db.session.remove()
+        with db.engine.begin() as conn:
+            for table in reversed(db.metadata.sorted_tables):
+                conn.execute(table.delete())
+        limiter.reset()
+
+
+@pytest.fixture
+def app_ctx(app):
+    with app.app_context():
+        yield app
+        db.session.remove()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def no_csrf(app):
+    app.config["WTF_CSRF_ENABLED"] = False
+    yield
+    app.config["WTF_CSRF_ENABLED"] = True
+
+
+def log_in(client, user) -> None:
+    """Put ``user`` in ``client``'s session without going through the form (fast)."""
+    with client.session_transaction() as session:
+        session["_user_id"] = user.get_id()
+        session["_fresh"] = True
+
+
+def csrf_token(client, path: str = "/login") -> str:
+    """GET ``path`` and return the CSRF token from its first form."""
+    html = client.get(path).get_data(as_text=True)
+    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html) or re.search(
+        r'name="csrf_token" value="([^"]+)"', html
+    )
+    assert match, f"no CSRF token on {path}"
+    return match.group(1)
+
+
+class QueryCounter:
+    """Counts SQL statements (not BEGIN/COMMIT/PRAGMA) run on the app's engine."""
+
+    def __init__(self) -> None:
+        self.statements: list[str] = []
+
+    def __call__(self, _conn, _cursor, statement, *_args) -> None:
+        if not NON_QUERY.match(statement):
+            self.statements.append(statement)
+
+    @property
+    def count(self) -> int:
+        return len(self.statements)
+
+
+@pytest.fixture
+def count_queries(app) -> Iterator:
+    @contextmanager
+    def counting():
+        counter = QueryCounter()
+        with app.app_context():
+            engine = db.engine
+        sa.event.listen(engine, "before_cursor_execute", counter)
+        try:
+            yield counter
+        finally:
+            sa.event.remove(engine, "before_cursor_execute", counter)
+
+    return counting
+
+
+@pytest.fixture
+def users(app_ctx):
+    """One of each kind: members of organisations A and B, an organiser, an admin."""
+    from matchmaker.organisations.models import Side
+    from matchmaker.permissions import Role
+
+    org_a = factories.make_organisation("Công ty CP Thực phẩm Nghệ An", Side.PRODUCER)
+    org_b = factories.make_organisation("Siêu thị Đô Lương", Side.DISTRIBUTOR)
+    return {
+        "member_a": factories.make_user(organisation=org_a, email="a@example.vn"),
+        "member_b": factories.make_user(organisation=org_b, email="b@example.vn"),
+        "organiser": factories.make_user(Role.ORGANISER, email="organiser@example.vn"),
+        "admin": factories.make_user(Role.ADMIN, email="admin@example.vn"),
+    }
