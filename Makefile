@@ -28,7 +28,7 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 install: $(VENV)/.installed ## create .venv and install the pinned dependencies
 
 %.mo: %.po $(VENV)/.installed
-	$(BIN)/pybabel compile --use-fuzzy=false --statistics -i $< -o $@ 2>&1 | grep -v '^$$' || true
+	$(BIN)/pybabel compile --statistics -i $< -o $@ 2>&1 | grep -v '^$$' || true
 	@test -f $@
 
 translations: $(MO_FILES) ## compile the translation catalogues

@@ -6,6 +6,7 @@ file. Tables are emptied after every test, which keeps real commits possible: co
 tests need them.
 """
 
+import contextvars
 import os
 import re
 from collections.abc import Iterator
@@ -13,6 +14,7 @@ from contextlib import contextmanager
 
 import pytest
 import sqlalchemy as sa
+from flask.testing import FlaskClient
 from flask_migrate import upgrade
 
 from matchmaker import create_app
@@ -39,11 +41,24 @@ def _reset_schema(url: str) -> None:
     engine.dispose()
 
 
+class IsolatedClient(FlaskClient):
+    """A test client whose requests never share the test's app context.
+
+    Flask reuses an app context already pushed (by a fixture) for requests, so ``g`` and the
+    database session would leak between a test and its requests, and between requests. A real
+    server has neither: each request here runs in an empty ``contextvars`` context.
+    """
+
+    def open(self, *args, **kwargs):
+        return contextvars.Context().run(super().open, *args, **kwargs)
+
+
 @pytest.fixture(scope="session")
 def app(tmp_path_factory):
     url = _database_url(tmp_path_factory)
     _reset_schema(url)
     app = create_app("testing", SQLALCHEMY_DATABASE_URI=url)
+    app.test_client_class = IsolatedClient
     with app.app_context():
         upgrade()
     return app
