@@ -48,6 +48,7 @@ class Config:
     # Login throttling. Per client address; see README for the per-process caveat without Redis.
     LOGIN_RATE_LIMIT = "5 per minute; 30 per hour"
     RATELIMIT_HEADERS_ENABLED = True
+    RATELIMIT_KEY_PREFIX = os.environ.get("RATELIMIT_KEY_PREFIX", "matchmaker")
 
     FORCE_HTTPS = False
     HSTS = False
