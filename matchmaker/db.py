@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime
+from enum import StrEnum
 
 import sqlalchemy as sa
 from flask import has_request_context, request
@@ -62,6 +63,12 @@ class TimestampMixin:
     updated_at: Mapped[datetime] = mapped_column(
         UTCDateTime(), default=utcnow, onupdate=utcnow, nullable=False
     )
+
+
+def enum_check(column: str, enum: type[StrEnum]) -> str:
+    """SQL for a CHECK that ``column`` holds one of ``enum``'s values (NULL passes)."""
+    values = ", ".join(f"'{member.value}'" for member in enum)
+    return f"{column} IN ({values})"
 
 
 def wants_write_lock() -> bool:

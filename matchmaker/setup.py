@@ -37,6 +37,8 @@ def register_extensions(app: Flask) -> None:
     if proxies:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
 
+    import matchmaker.models  # noqa: F401  (every table registered before the engine is used)
+
     db.init_app(app)
     with app.app_context():
         for engine in db.engines.values():

@@ -60,7 +60,7 @@ def app(tmp_path_factory):
     app = create_app("testing", SQLALCHEMY_DATABASE_URI=url)
     app.test_client_class = IsolatedClient
     with app.app_context():
-        upgrade()
+        upgrade(revision="heads")
     return app
 
 
@@ -159,3 +159,11 @@ def users(app_ctx):
         "organiser": factories.make_user(Role.ORGANISER, email="organiser@example.vn"),
         "admin": factories.make_user(Role.ADMIN, email="admin@example.vn"),
     }
+
+
+@pytest.fixture
+def world(users):
+    """Objects for the access matrix and page budgets (see ``tests/access.py``)."""
+    from tests.access import build_world
+
+    return build_world(users)

@@ -4,13 +4,13 @@ import pytest
 
 from matchmaker.organisations.models import Side
 from tests import factories
+from tests.access import MATRIX, ROLES
 from tests.conftest import log_in
-from tests.test_access_matrix import MATRIX, ROLES
 
 BUDGET = 5
 
 PAGES = [
-    (case.url, role)
+    (case, role)
     for case in MATRIX
     if case.method == "GET"
     for role in ROLES
@@ -18,11 +18,12 @@ PAGES = [
 ]
 
 
-@pytest.mark.parametrize(("url", "role"), PAGES, ids=[f"{u} {r}" for u, r in PAGES])
-def test_every_page_stays_within_the_budget(url, role, app, users, count_queries):
+@pytest.mark.parametrize(("case", "role"), PAGES, ids=[f"{c.rule} {r}" for c, r in PAGES])
+def test_every_page_stays_within_the_budget(case, role, app, world, count_queries):
+    url, _data = case.resolve(world)
     client = app.test_client()
     if role != "anon":
-        log_in(client, users[role])
+        log_in(client, world[role])
     with count_queries() as counter:
         response = client.get(url)
     assert response.status_code == 200

@@ -1,0 +1,1 @@
+"""Catalogue: categories (OCOP and HS trees), products, sourcing needs."""

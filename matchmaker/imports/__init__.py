@@ -1,0 +1,1 @@
+"""Bulk import of producers and their products from CSV/XLSX files."""

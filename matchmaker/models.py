@@ -1,0 +1,17 @@
+"""Imports every model module, so that the metadata (and Alembic) sees every table."""
+
+from matchmaker.auth.models import User  # noqa: F401
+from matchmaker.catalogue.models import (  # noqa: F401
+    Category,
+    NeedCertification,
+    NeedProvince,
+    Product,
+    ProductImage,
+    SourcingNeed,
+)
+from matchmaker.imports.models import ImportRow, MatchReview, ProducerImport  # noqa: F401
+from matchmaker.organisations.models import (  # noqa: F401
+    Certification,
+    DeliveryProvince,
+    Organisation,
+)
