@@ -66,4 +66,16 @@ def seed_demo(if_empty: bool) -> None:
         click.echo(f"  {role:<12} {email}")
 
 
-commands = [create_user, seed_demo]
+@click.command("import-categories")
+@with_appcontext
+def import_categories() -> None:
+    """Load or refresh the OCOP and HS category trees from data/ (idempotent)."""
+    from matchmaker.catalogue.taxonomy import load_categories
+
+    with write_transaction():
+        report = load_categories()
+        db.session.commit()
+    click.echo(f"Categories: {report}")
+
+
+commands = [create_user, seed_demo, import_categories]

@@ -7,6 +7,7 @@ running the seed twice adds nothing.
 import sqlalchemy as sa
 
 from matchmaker.auth.models import User
+from matchmaker.catalogue.taxonomy import load_categories
 from matchmaker.extensions import db
 from matchmaker.organisations.models import Organisation, Side
 from matchmaker.permissions import Role
@@ -31,11 +32,13 @@ def _organisation(name: str, side: Side) -> tuple[Organisation, bool]:
 
 
 def seed(password: str) -> int:
-    """Create the demo accounts (and their organisations) that do not exist yet.
+    """Load the category trees, then create the demo accounts (and their organisations) that
+    do not exist yet.
 
     Returns the number of records created. Flushes, does not commit.
     """
-    created = 0
+    report = load_categories()
+    created = sum(c["added"] for c in report.counts.values())
     for email, role, full_name, org_spec in DEMO_ACCOUNTS:
         if db.session.scalar(sa.select(User.id).where(User.email == email)) is not None:
             continue

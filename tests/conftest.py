@@ -18,9 +18,11 @@ from flask.testing import FlaskClient
 from flask_migrate import upgrade
 
 from matchmaker import create_app
+from matchmaker.catalogue.taxonomy import load_categories
 from matchmaker.extensions import db, limiter
 from tests import factories
 
+REFERENCE_TABLES = {"categories"}
 NON_QUERY = re.compile(r"^\s*(BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE|PRAGMA)\b", re.I)
 
 
@@ -61,6 +63,8 @@ def app(tmp_path_factory):
     app.test_client_class = IsolatedClient
     with app.app_context():
         upgrade(revision="heads")
+        load_categories()  # reference data: loaded once, kept across tests
+        db.session.commit()
     return app
 
 
@@ -74,7 +78,8 @@ def _clean(request):
         db.session.remove()
         with db.engine.begin() as conn:
             for table in reversed(db.metadata.sorted_tables):
-                conn.execute(table.delete())
+                if table.name not in REFERENCE_TABLES:
+                    conn.execute(table.delete())
         limiter.reset()
 
 

@@ -21,6 +21,7 @@ def test_seed_demo_creates_the_demo_logins_once(app, app_ctx):
     for email in ("organiser@example.com", "producer@example.com", "distributor@example.com"):
         assert email in first.output
     users, orgs = count(User), count(Organisation)
+    assert "Demo data ready" in first.output
     assert users == 3 and orgs == 2
     second = runner.invoke(args=["seed-demo"])
     assert second.exit_code == 0

@@ -22,8 +22,9 @@ class Category(db.Model):
 
     Schemes:
         ``ocop``: the OCOP product classification of Decision 148/QĐ-TTg (2023): 6 major
-            groups (code ``I``…``VI``) → groups (``I.1``) → 26 product sets (``I.1.a``).
-            Paths look like ``ocop/I/I.1/I.1.a``.
+            groups (code ``I``…``VI``) → groups (``I.1``) → subgroups (``I.1.a``). The 26
+            product sets are the subgroups, or the group where it has none (``I.6``, cà phê,
+            ca cao); they carry ``set_number``. Paths look like ``ocop/I/I.1/I.1.a``.
         ``hs``: Harmonized System 2022: 21 sections (``XVI``) → 97 chapters (``09``) →
             headings (``0901``) → subheadings (``090121``). Paths look like
             ``hs/II/09/0901/090121``; codes keep their leading zeros.
@@ -36,6 +37,7 @@ class Category(db.Model):
     __table_args__ = (
         sa.CheckConstraint("scheme IN ('ocop', 'hs')", name="scheme_valid"),
         sa.CheckConstraint("level BETWEEN 1 AND 4", name="level_valid"),
+        sa.CheckConstraint("name_vi IS NOT NULL OR name_en IS NOT NULL", name="has_a_name"),
         sa.UniqueConstraint("scheme", "code", name="uq_categories_scheme_code"),
     )
 
@@ -47,22 +49,21 @@ class Category(db.Model):
         sa.ForeignKey("categories.id", ondelete="RESTRICT"), index=True
     )
     level: Mapped[int] = mapped_column(sa.SmallInteger)
-    name_vi: Mapped[str] = mapped_column(sa.String(500))
+    # HS headings and subheadings have no Vietnamese title in our sources: name_vi is NULL.
+    name_vi: Mapped[str | None] = mapped_column(sa.String(500))
     name_en: Mapped[str | None] = mapped_column(sa.String(500))
-    name_key: Mapped[str] = mapped_column(sa.String(500))
+    name_key: Mapped[str] = mapped_column(sa.String(1000))  # fold(name_vi + name_en), set by loader
     sort_order: Mapped[int] = mapped_column(sa.Integer, default=0)
+    # The OCOP product-set number (1-26) of Decision 148; only on the 26 product sets.
+    set_number: Mapped[int | None] = mapped_column(sa.SmallInteger, unique=True)
 
     parent: Mapped["Category | None"] = relationship(remote_side=[id])
 
-    @validates("name_vi")
-    def _normalise_name(self, _key: str, value: str) -> str:
-        value = normalise(value)
-        self.name_key = fold(value)
-        return value
-
     def name(self, locale: str = "vi") -> str:
-        """The name in ``locale`` (``en`` falls back to Vietnamese where HS has none)."""
-        return (self.name_en if locale == "en" and self.name_en else None) or self.name_vi
+        """The name in ``locale``, falling back to the other language where one is missing."""
+        first, second = (self.name_en, self.name_vi) if locale == "en" else (
+            self.name_vi, self.name_en)
+        return first or second or ""
 
     @staticmethod
     def subtree_filter(path_column, path: str):

@@ -24,16 +24,19 @@ def upgrade():
     sa.Column('path', sa.String(length=64), nullable=False),
     sa.Column('parent_id', sa.Integer(), nullable=True),
     sa.Column('level', sa.SmallInteger(), nullable=False),
-    sa.Column('name_vi', sa.String(length=500), nullable=False),
+    sa.Column('name_vi', sa.String(length=500), nullable=True),
     sa.Column('name_en', sa.String(length=500), nullable=True),
-    sa.Column('name_key', sa.String(length=500), nullable=False),
+    sa.Column('name_key', sa.String(length=1000), nullable=False),
     sa.Column('sort_order', sa.Integer(), nullable=False),
+    sa.Column('set_number', sa.SmallInteger(), nullable=True),
     sa.CheckConstraint("scheme IN ('ocop', 'hs')", name=op.f('ck_categories_scheme_valid')),
     sa.CheckConstraint('level BETWEEN 1 AND 4', name=op.f('ck_categories_level_valid')),
+    sa.CheckConstraint('name_vi IS NOT NULL OR name_en IS NOT NULL', name=op.f('ck_categories_has_a_name')),
     sa.ForeignKeyConstraint(['parent_id'], ['categories.id'], name=op.f('fk_categories_parent_id_categories'), ondelete='RESTRICT'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_categories')),
     sa.UniqueConstraint('path', name=op.f('uq_categories_path')),
-    sa.UniqueConstraint('scheme', 'code', name='uq_categories_scheme_code')
+    sa.UniqueConstraint('scheme', 'code', name='uq_categories_scheme_code'),
+    sa.UniqueConstraint('set_number', name=op.f('uq_categories_set_number'))
     )
     with op.batch_alter_table('categories', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_categories_parent_id'), ['parent_id'], unique=False)
