@@ -95,12 +95,16 @@ def _setup_login(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     """Attach every feature blueprint."""
     from matchmaker.admin import bp as admin_bp
+    from matchmaker.api import bp as api_bp
     from matchmaker.auth import bp as auth_bp
+    from matchmaker.catalogue import bp as catalogue_bp
     from matchmaker.core import bp as core_bp
+    from matchmaker.imports import bp as imports_bp
+    from matchmaker.organisations import bp as organisations_bp
 
-    app.register_blueprint(core_bp)
-    app.register_blueprint(auth_bp)
-    app.register_blueprint(admin_bp)
+    for blueprint in (core_bp, auth_bp, admin_bp, organisations_bp, catalogue_bp, imports_bp,
+                      api_bp):
+        app.register_blueprint(blueprint)
 
 
 ERROR_TEXTS = {

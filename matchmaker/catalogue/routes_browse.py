@@ -1,0 +1,1 @@
+"""Browse and search products (/products/), open to everyone."""

@@ -1,0 +1,1 @@
+"""Sourcing-need views (distributor members)."""

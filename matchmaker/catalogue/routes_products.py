@@ -1,0 +1,1 @@
+"""Product views: create, edit, images, the public product page."""

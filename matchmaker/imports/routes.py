@@ -1,0 +1,1 @@
+"""Organiser pages: upload a producers file, read its report, review uncertain matches."""

@@ -1,0 +1,1 @@
+"""Organisation profile and certification views."""
