@@ -34,7 +34,7 @@ install: $(VENV)/.installed ## create .venv and install the pinned dependencies
 translations: $(MO_FILES) ## compile the translation catalogues
 
 extract-messages: install ## re-extract strings and update the .po files after changing the UI
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o $(TRANSLATIONS)/messages.pot --no-location --sort-output .
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k _ln:1,2 -o $(TRANSLATIONS)/messages.pot --no-location --sort-output .
 	$(BIN)/pybabel update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) --no-fuzzy-matching --ignore-obsolete
 
 run: install translations ## serve on http://127.0.0.1:$(PORT) with demo data (SQLite)

@@ -7,7 +7,7 @@ from flask.cli import with_appcontext
 
 from matchmaker.auth.forms import MAX_PASSWORD_LENGTH
 from matchmaker.auth.models import MIN_PASSWORD_LENGTH, User, normalise_email
-from matchmaker.auth.services import EmailTaken, create_staff_user
+from matchmaker.auth.services import EmailTaken, InvalidAccount, create_staff_user
 from matchmaker.db import write_transaction
 from matchmaker.extensions import db
 from matchmaker.permissions import Role
@@ -29,7 +29,8 @@ def _check_password(_ctx, _param, value: str) -> str:
 @click.option("--email", required=True, help="login email; trimmed and case-folded")
 @click.option("--name", "full_name", required=True, help="the person's full name")
 @click.password_option(callback=_check_password,
-                       help="asked for twice, hidden, when not given (at least 10 characters)")
+                       help="asked for twice, hidden, when not given (at least 10 characters); "
+                            "for scripts, pass it with --password")
 @with_appcontext
 def create_user(role: str, email: str, full_name: str, password: str) -> None:
     """Create an organiser or admin account. Members register themselves on the site."""
@@ -41,6 +42,9 @@ def create_user(role: str, email: str, full_name: str, password: str) -> None:
     except EmailTaken:
         db.session.rollback()
         raise click.ClickException(f"an account with {normalise_email(email)} exists") from None
+    except InvalidAccount as exc:
+        db.session.rollback()
+        raise click.ClickException(str(exc)) from None
     click.echo(f"Created {user.role} {user.email} (id {user.id}).")
 
 

@@ -2,7 +2,8 @@
 
 from pathlib import Path
 
-from flask import Flask, jsonify, render_template, request
+import sqlalchemy as sa
+from flask import Flask, abort, jsonify, render_template, request
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_talisman import Talisman
@@ -12,6 +13,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from matchmaker.db import configure_engine
 from matchmaker.extensions import babel, csrf, db, limiter, login_manager, migrate
+from matchmaker.forms import use_app_translations
 from matchmaker.i18n import LANGUAGE_NAMES, select_locale
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -33,6 +35,9 @@ CONTENT_SECURITY_POLICY = {
 
 def register_extensions(app: Flask) -> None:
     """Bind the extension singletons to ``app``."""
+    from matchmaker.pagination import BoundedIntConverter
+
+    app.url_map.converters["int"] = BoundedIntConverter
     proxies = int(app.config.get("PROXY_COUNT") or 0)
     if proxies:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
@@ -46,6 +51,7 @@ def register_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=str(PACKAGE_DIR.parent / "migrations"))
 
     csrf.init_app(app)
+    use_app_translations()
     babel.init_app(
         app,
         locale_selector=select_locale,
@@ -74,7 +80,7 @@ def register_extensions(app: Flask) -> None:
 
 
 def _setup_login(app: Flask) -> None:
-    from matchmaker.auth.models import User
+    from matchmaker.auth.models import LoginSession, User
 
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
@@ -84,11 +90,14 @@ def _setup_login(app: Flask) -> None:
     @login_manager.user_loader
     def load_user(user_id: str):
         ident, _sep, token = user_id.partition(":")
-        if not ident.isdigit() or not token:
+        if not ident.isdigit() or len(ident) > 12 or not token:
             return None
-        user = db.session.get(User, int(ident))
-        if user is None or not user.is_active or user.session_token != token:
-            return None
+        # One statement: the user (with organisation, joined) and its live login session.
+        user = db.session.scalar(
+            sa.select(User).join(LoginSession, LoginSession.user_id == User.id)
+            .where(User.id == int(ident), LoginSession.id == token, User.active.is_(True)))
+        if user is not None:
+            user.login_session_id = token
         return user
 
 
@@ -112,7 +121,11 @@ ERROR_TEXTS = {
     403: (_l("Not allowed"), _l("Your account does not have access to this page.")),
     404: (_l("Page not found"), _l("The page you asked for does not exist or was moved.")),
     405: (_l("Not allowed"), _l("This action cannot be done this way.")),
-    413: (_l("File too large"), _l("The file is too large. Upload a file of at most 10 MB.")),
+    413: (
+        _l("Too large"),
+        _l("What you sent is larger than 10 MB, the most this site accepts. "
+           "If you were uploading a file, choose a smaller one."),
+    ),
     429: (
         _l("Too many attempts"),
         _l("You have tried too many times. Wait a few minutes, then try again."),
@@ -135,7 +148,16 @@ def _error_response(code: int, title, message):
 
 
 def register_errors(app: Flask) -> None:
-    """Friendly error pages in the user's language (JSON under ``/api/``)."""
+    """Friendly error pages in the user's language (JSON under ``/api/``), and the request
+    guards whose refusals they render."""
+
+    @app.before_request
+    def refuse_nul_characters():
+        # NUL cannot be stored in PostgreSQL text and has no place in any field or query:
+        # refuse the request before it reaches a form or the database.
+        values = [*request.args.values(), *request.form.values(), request.path]
+        if any("\x00" in value for value in values):
+            abort(400)
 
     @app.errorhandler(CSRFError)
     def csrf_error(_error):

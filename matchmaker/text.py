@@ -158,17 +158,36 @@ _NEW_STYLE_PAIRS = frozenset({"oa", "oe", "uy"})
 _SLUG_JUNK_RE = re.compile(r"[^a-z0-9]+")
 
 
+# Control (Cc) and format (Cf) characters: NUL, escape, zero-width spaces, BOM, bidi overrides.
+# None belongs in a name or a one-line field; a NUL cannot even be stored in PostgreSQL text.
+_INVISIBLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e"
+                        r"\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb]")
+
+
+def strip_invisible(s: str | None) -> str:
+    """``s`` without control and format characters (tab and newline are kept), NFC.
+
+    For multi-line text (descriptions, notes) that must keep its line breaks; ``None`` gives
+    ``""``.
+    """
+    if not s:
+        return ""
+    return _INVISIBLE.sub("", unicodedata.normalize("NFC", s))
+
+
 def normalise(s: str | None) -> str:
-    """Return ``s`` in NFC with outer whitespace stripped and inner whitespace collapsed.
+    """Return ``s`` as a clean one-line value: NFC, control and format characters removed
+    (NUL, zero-width spaces, bidi overrides, …), outer whitespace stripped and inner
+    whitespace collapsed.
 
     Input: any string (NFC, NFD or mixed) or ``None``. Output: an NFC ``str`` in which every
     run of Unicode whitespace (space, tab, newline, NBSP U+00A0, narrow NBSP U+202F, ...)
     is one ASCII space, with none at either end; ``None`` gives ``""``. Never raises.
-    Zero-width characters (U+200B, U+FEFF) are not whitespace in Unicode and are kept.
+    A string of nothing but invisible characters gives ``""``.
     """
     if not s:
         return ""
-    return " ".join(unicodedata.normalize("NFC", s).split())
+    return " ".join(strip_invisible(s).split())
 
 
 def _unify_word(match: re.Match[str]) -> str:

@@ -10,6 +10,7 @@ CASES = [
     Case("POST", "/login", "/login", anonymous_only(200), data={"email": "", "password": ""}),
     Case("GET", "/register", "/register", anonymous_only(200)),
     Case("POST", "/register", "/register", anonymous_only(200), data={"email": "x"}),
+    Case("GET", "/logout", "/logout", everyone(200)),
     Case("POST", "/logout", "/logout", everyone(302)),
     Case("GET", "/account/", "/account/", logged_in(200)),
     Case("GET", "/account/password", "/account/password", logged_in(200)),

@@ -1,11 +1,12 @@
 """Registration, login, logout and password change, through the real forms (CSRF on)."""
 
 import re
+import unicodedata
 
 import sqlalchemy as sa
 
 from matchmaker.auth.models import User
-from matchmaker.extensions import db
+from matchmaker.extensions import db, limiter
 from matchmaker.organisations.models import Organisation
 from tests import factories
 from tests.conftest import csrf_token, log_in
@@ -126,12 +127,54 @@ def test_login_starts_a_new_session(client, app_ctx):
         assert session.get("csrf_token") != token_before
 
 
-def test_logout_is_post_only(client, app_ctx):
-    user = factories.make_user()
-    log_in(client, user)
-    assert client.get("/logout").status_code == 405
+def test_logout_is_post_only_and_final(client, app_ctx):
+    factories.make_user(email="a@x.vn")
+    login(client, "a@x.vn", factories.PASSWORD)
+    # GET only shows a confirmation page: a link elsewhere cannot log anyone out.
+    page = client.get("/logout")
+    assert page.status_code == 200 and 'action="/logout"' in page.get_data(as_text=True)
+    assert client.get("/account/").status_code == 200
+    stolen_cookie = client.get_cookie("session").value
     client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
     assert client.get("/account/").status_code == 302
+    # The cookie of the ended session is worthless, even replayed.
+    client.set_cookie("session", stolen_cookie)
+    assert client.get("/account/").status_code == 302
+
+
+def test_password_typed_in_decomposed_unicode_is_the_same_password(client, app_ctx):
+    nfd = unicodedata.normalize("NFD", "mật-khẩu-tiếng-việt")
+    nfc = unicodedata.normalize("NFC", nfd)
+    assert nfd != nfc
+    register(client, password=nfd, confirm=nfd)
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
+    email = unicodedata.normalize("NFD", "Người.Dùng@ví-dụ.vn")
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
+    register(client, email=email, password=nfd, confirm=nfd)
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
+    assert login(client, unicodedata.normalize("NFC", email), nfc).status_code == 302
+
+
+def test_invisible_characters_do_not_make_a_name(client, app_ctx):
+    page = register(client, full_name="\u200b\u200b", organisation_name="\u202e\x07")
+    html = page.get_data(as_text=True)
+    assert "Hãy nhập họ tên." in html and "Hãy nhập tên doanh nghiệp/tổ chức." in html
+    register(client, full_name="Lê\u200b Văn\x1b Tám")
+    assert db.session.scalar(sa.select(User.full_name)) == "Lê Văn Tám"
+
+
+def test_nul_characters_are_refused_before_they_reach_the_database(client, app_ctx):
+    response = client.post("/register", data={
+        **REGISTRATION, "full_name": "Bad\x00Name", "csrf_token": csrf_token(client, "/register")})
+    assert response.status_code == 400
+    assert client.get("/login?next=/a%00b").status_code == 400
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == 0
+
+
+def test_builtin_form_messages_are_in_vietnamese(client, app_ctx):
+    page = register(client, email="a" * 250 + "@x.vn", side="supplier").get_data(as_text=True)
+    assert "Không được dài quá 254 ký tự." in page
+    assert "Lựa chọn không hợp lệ." in page
 
 
 def test_change_password_ends_other_sessions(app, app_ctx):
@@ -151,6 +194,25 @@ def test_change_password_ends_other_sessions(app, app_ctx):
     db.session.refresh(user)
     assert user.check_password("mat-khau-moi-2026")
     assert not user.check_password(factories.PASSWORD)
+
+
+def test_new_password_must_differ_from_the_current_one(client, app_ctx):
+    log_in(client, factories.make_user())
+    page = client.post("/account/password", data={
+        "current_password": factories.PASSWORD, "new_password": factories.PASSWORD,
+        "confirm": factories.PASSWORD, "csrf_token": csrf_token(client, "/account/password"),
+    }).get_data(as_text=True)
+    assert "Mật khẩu mới phải khác mật khẩu hiện tại." in page
+
+
+def test_guessing_the_current_password_is_rate_limited(client, app_ctx):
+    log_in(client, factories.make_user())
+    limiter.reset()
+    statuses = [client.post("/account/password", data={
+        "current_password": f"guess number {i}", "new_password": "mat-khau-moi-2026",
+        "confirm": "mat-khau-moi-2026", "csrf_token": csrf_token(client, "/account/password"),
+    }).status_code for i in range(6)]
+    assert statuses == [200] * 5 + [429]
 
 
 def test_change_password_needs_the_current_one(client, app_ctx):

@@ -74,3 +74,18 @@ def test_create_user_refuses_short_password_member_role_and_duplicates(app, app_
                                 "--name", "A", "--password", "0123456789"])
     assert again.exit_code != 0 and "a@x.vn exists" in again.output
     assert count(User) == 1
+
+
+def test_create_user_refuses_bad_email_and_names(app, app_ctx):
+    runner = app.test_cli_runner()
+    for email, name, message in [
+        ("not an email", "Trần Văn A", "not a valid email address"),
+        ("a@x.vn", "", "the name must be 1 to 120 characters long"),
+        ("a@x.vn", "   \u200b", "the name must be 1 to 120 characters long"),
+        ("a@x.vn", "A" * 121, "the name must be 1 to 120 characters long"),
+        ("a" * 250 + "@x.vn", "A", "the email must be at most 254 characters long"),
+    ]:
+        result = runner.invoke(args=["create-user", "--role", "admin", "--email", email,
+                                     "--name", name, "--password", "0123456789"])
+        assert result.exit_code != 0 and message in result.output, (email, name, result.output)
+    assert count(User) == 0

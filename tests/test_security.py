@@ -1,9 +1,12 @@
 """CSRF, cookies, headers, rate limits, production settings, upload size."""
 
 import pytest
+from werkzeug.exceptions import NotFound
+from werkzeug.routing import Map, Rule
 
 from matchmaker import create_app
 from matchmaker.extensions import limiter
+from matchmaker.pagination import BoundedIntConverter
 from tests import factories
 from tests.conftest import csrf_token, log_in
 
@@ -74,7 +77,21 @@ def test_request_body_is_capped(client):
     body = b"x" * (11 * 1024 * 1024)
     response = client.post("/language", data=body, content_type="application/octet-stream")
     assert response.status_code == 413
-    assert "Tệp quá lớn" in response.get_data(as_text=True)
+    assert "lớn hơn 10 MB" in response.get_data(as_text=True)
+
+
+def test_out_of_range_numbers_in_urls_are_not_server_errors(client, app_ctx):
+    log_in(client, factories.make_user(role="admin"))
+    for page in ("1000000000000000000", "99999999999999999999", "-1", "abc", "٣"):
+        response = client.get(f"/admin/users?page={page}")
+        assert response.status_code == 200, page
+    # Ids in paths: every <int:…> route of the app uses the bounded converter.
+    assert client.application.url_map.converters["int"] is BoundedIntConverter
+    urls = Map([Rule("/x/<int:ident>", endpoint="x")],
+               converters={"int": BoundedIntConverter}).bind("localhost")
+    assert urls.match("/x/2147483647") == ("x", {"ident": 2147483647})
+    with pytest.raises(NotFound):
+        urls.match("/x/2147483648")
 
 
 def test_failed_logins_are_rate_limited_with_a_friendly_page(app, client, app_ctx):

@@ -6,8 +6,9 @@ from wtforms import BooleanField, EmailField, PasswordField, RadioField, StringF
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
 
-from matchmaker.auth.models import MIN_PASSWORD_LENGTH, normalise_email
+from matchmaker.auth.models import MIN_PASSWORD_LENGTH, normalise_email, normalise_password
 from matchmaker.organisations.models import Side
+from matchmaker.text import normalise
 
 MAX_PASSWORD_LENGTH = 128
 
@@ -53,7 +54,7 @@ class RegistrationForm(FlaskForm):
 
     full_name = StringField(
         _l("Your full name"),
-        filters=[lambda s: s.strip() if s else s],
+        filters=[normalise],
         validators=[DataRequired(_l("Enter your name.")), Length(max=120)],
     )
     email = _email_field()
@@ -65,7 +66,7 @@ class RegistrationForm(FlaskForm):
     organisation_name = StringField(
         _l("Organisation name"),
         description=_l("The registered name, e.g. Công ty CP Thực phẩm Nghệ An."),
-        filters=[lambda s: s.strip() if s else s],
+        filters=[normalise],
         validators=[DataRequired(_l("Enter your organisation's name.")), Length(max=255)],
     )
     side = RadioField(
@@ -84,7 +85,7 @@ class RegistrationForm(FlaskForm):
 
 
 class ChangePasswordForm(FlaskForm):
-    """Current password, then the new one twice."""
+    """Current password, then the new one twice (it must differ from the current one)."""
 
     current_password = PasswordField(
         _l("Current password"), validators=[DataRequired(_l("Enter your current password."))]
@@ -94,3 +95,8 @@ class ChangePasswordForm(FlaskForm):
         _l("Repeat the new password"),
         validators=[EqualTo("new_password", message=_l("The two passwords are not the same."))],
     )
+
+    def validate_new_password(self, field) -> None:
+        if field.data and normalise_password(field.data) == normalise_password(
+                self.current_password.data):
+            raise ValidationError(_l("The new password must be different from the current one."))

@@ -1,6 +1,7 @@
 """User model (``users`` table) and its Flask-Login integration."""
 
 import secrets
+import unicodedata
 from datetime import datetime
 from functools import cache
 
@@ -14,6 +15,7 @@ from matchmaker.extensions import db
 from matchmaker.organisations.models import Organisation
 from matchmaker.permissions import Role
 from matchmaker.text import normalise
+from matchmaker.timeutil import utcnow
 
 MIN_PASSWORD_LENGTH = 10
 # werkzeug's scrypt parameters (n=2**15, r=8, p=1), named so that a change is deliberate.
@@ -21,24 +23,31 @@ PASSWORD_METHOD = "scrypt"
 
 
 def normalise_email(value: str | None) -> str:
-    """Trim and case-fold an email address: ``" A@X.vn "`` -> ``"a@x.vn"``.
+    """Trim, NFC-normalise and case-fold an email address: ``" A@X.vn "`` -> ``"a@x.vn"``.
 
     Case-folding the local part too is deliberate: mail systems in practice treat it
     case-insensitively, and two accounts differing only by case confuse users.
     """
-    return (value or "").strip().casefold()
+    return unicodedata.normalize("NFC", (value or "").strip()).casefold()
 
 
 def new_session_token() -> str:
-    """A random token that, with the user id, identifies a login session (32 hex chars)."""
-    return secrets.token_hex(16)
+    """A random, unguessable login-session id (43 URL-safe characters, 256 bits)."""
+    return secrets.token_urlsafe(32)
+
+
+def normalise_password(password: str) -> str:
+    """NFC form of a password, so that "mật khẩu" typed as composed or decomposed Unicode (both
+    happen with Vietnamese input methods) is the same password."""
+    return unicodedata.normalize("NFC", password or "")
 
 
 class User(UserMixin, TimestampMixin, db.Model):
     """A person who logs in. Members act for their organisation; staff run the platform.
 
-    Flask-Login stores ``"<id>:<session_token>"``; changing the password rotates the token, so
-    every other session of that user ends.
+    Flask-Login stores ``"<user id>:<login session id>"`` (see :class:`LoginSession`): a session
+    is valid only while its row exists, so logging out or changing the password ends it on the
+    server, not just in one browser.
     """
 
     __tablename__ = "users"
@@ -61,7 +70,6 @@ class User(UserMixin, TimestampMixin, db.Model):
         sa.ForeignKey("organisations.id", ondelete="RESTRICT"), index=True
     )
     active: Mapped[bool] = mapped_column(sa.Boolean, default=True, server_default=sa.true())
-    session_token: Mapped[str] = mapped_column(sa.String(32), default=new_session_token)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     organisation: Mapped[Organisation | None] = relationship(lazy="joined")
@@ -74,17 +82,20 @@ class User(UserMixin, TimestampMixin, db.Model):
     def _normalise_full_name(self, _key: str, value: str) -> str:
         return normalise(value)
 
+    # The login session this object was loaded for (set by the loader or at login).
+    login_session_id = None  # a plain attribute, not a column
+
     def set_password(self, password: str) -> None:
-        """Hash and store ``password`` (scrypt) and end the user's other sessions."""
-        self.password_hash = generate_password_hash(password, method=PASSWORD_METHOD)
-        self.session_token = new_session_token()
+        """Hash and store ``password`` (scrypt, after NFC normalisation)."""
+        self.password_hash = generate_password_hash(
+            normalise_password(password), method=PASSWORD_METHOD)
 
     def check_password(self, password: str) -> bool:
-        """True if ``password`` matches the stored hash."""
-        return check_password_hash(self.password_hash, password)
+        """True if ``password`` matches the stored hash (compared in NFC)."""
+        return check_password_hash(self.password_hash, normalise_password(password))
 
     def get_id(self) -> str:
-        return f"{self.id}:{self.session_token}"
+        return f"{self.id}:{self.login_session_id}"
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses to log in inactive users.
@@ -96,6 +107,19 @@ class User(UserMixin, TimestampMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.email} {self.role}>"
+
+
+class LoginSession(db.Model):
+    """One logged-in browser. Deleted at logout; all but the current one are deleted when the
+    password changes. ``id`` is the random token Flask-Login keeps in the signed cookie."""
+
+    __tablename__ = "login_sessions"
+
+    id: Mapped[str] = mapped_column(sa.String(64), primary_key=True, default=new_session_token)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"),
+                                         index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    user_agent: Mapped[str | None] = mapped_column(sa.String(255))
 
 
 @cache
@@ -112,7 +136,7 @@ def verify_login(email: str, password: str) -> User | None:
     """
     user = db.session.scalar(sa.select(User).where(User.email == normalise_email(email)))
     if user is None:
-        check_password_hash(_dummy_hash(), password)
+        check_password_hash(_dummy_hash(), normalise_password(password))
         return None
     if not user.check_password(password):
         return None

@@ -7,7 +7,13 @@ from flask_login import current_user, login_required, login_user, logout_user
 from matchmaker.auth import bp
 from matchmaker.auth.forms import ChangePasswordForm, LoginForm, RegistrationForm
 from matchmaker.auth.models import normalise_email, verify_login
-from matchmaker.auth.services import EmailTaken, change_password, record_login, register_member
+from matchmaker.auth.services import (
+    EmailTaken,
+    change_password,
+    close_login_session,
+    open_login_session,
+    register_member,
+)
 from matchmaker.extensions import db, limiter
 from matchmaker.i18n import current_locale
 from matchmaker.redirects import redirect_next
@@ -21,6 +27,12 @@ def _login_email_key() -> str:
     return "login-email:" + normalise_email(request.form.get("email"))
 
 
+def _password_change_key() -> str:
+    # Per account: a stolen session must not allow unlimited guesses of the current password.
+    who = current_user.id if current_user.is_authenticated else request.remote_addr
+    return f"password-change:{who}"
+
+
 def _failed(response) -> bool:
     # A successful login redirects; only failed attempts count against the limit.
     return response.status_code != 302
@@ -28,11 +40,11 @@ def _failed(response) -> bool:
 
 def _start_session(user, remember: bool) -> None:
     # A fresh session on login: nothing set before (by anyone) survives, and the CSRF token
-    # is re-issued.
+    # is re-issued; the server-side login session makes logout final.
     session.clear()
+    open_login_session(user, request.user_agent.string)
     login_user(user, remember=remember)
     session["locale"] = user.locale
-    record_login(user)
 
 
 @bp.route("/register", methods=["GET", "POST"])
@@ -88,10 +100,20 @@ def login():
     return render_template("auth/login.html", form=form, next=request.args.get("next", ""))
 
 
+@bp.route("/logout", methods=["GET"])
+def logout_confirm():
+    """A page with the logout button, for people who type /logout or follow an old link:
+    logging out itself is a POST, so that no link on another site can do it."""
+    return render_template("auth/logout.html")
+
+
 @bp.route("/logout", methods=["POST"])
 def logout():
     """End the session (POST only, so a link elsewhere cannot log people out)."""
     locale = current_locale()
+    if current_user.is_authenticated:
+        close_login_session(current_user.login_session_id)
+        db.session.commit()
     logout_user()
     session.clear()
     session["locale"] = locale
@@ -108,6 +130,8 @@ def account():
 
 @bp.route("/account/password", methods=["GET", "POST"])
 @login_required
+@limiter.limit(_login_limit, methods=["POST"], key_func=_password_change_key,
+               deduct_when=_failed)
 def password():
     """Change password; other sessions of this user end, this one continues."""
     form = ChangePasswordForm()
@@ -116,8 +140,6 @@ def password():
             form.current_password.errors.append(_("The current password is not correct."))
         else:
             change_password(current_user, form.new_password.data)
-            # Re-issue this browser's session with the new token so it stays logged in.
-            _start_session(current_user._get_current_object(), remember=False)
             db.session.commit()
             flash(_("Your password has been changed."), "success")
             return redirect(url_for("auth.account"))
