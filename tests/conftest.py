@@ -65,7 +65,12 @@ def app(tmp_path_factory):
         upgrade(revision="heads")
         load_categories()  # reference data: loaded once, kept across tests
         db.session.commit()
-    return app
+    yield app
+    # Close pooled connections now: left to the garbage collector at exit, psycopg warns.
+    with app.app_context():
+        db.session.remove()
+        for engine in db.engines.values():
+            engine.dispose()
 
 
 @pytest.fixture(autouse=True)
