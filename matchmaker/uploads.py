@@ -5,6 +5,7 @@ Files live under ``<instance>/uploads/`` (``UPLOAD_FOLDER`` overrides). The data
 relative path this module returns, never a user-supplied name.
 """
 
+import io
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
@@ -111,7 +112,9 @@ def delete_upload(path: str | None) -> None:
 def send_upload(path: str | None, download_name: str | None = None) -> Response:
     """Send a stored file; 404 when missing. Call only after checking permission.
 
-    PDFs are sent as attachments so that they never render inside our origin.
+    The file is read into memory (uploads are capped at a few MB) so that no file handle
+    outlives the request when a client stops reading. PDFs are sent as attachments so that
+    they never render inside our origin.
     """
     if not path:
         abort(404)
@@ -119,9 +122,9 @@ def send_upload(path: str | None, download_name: str | None = None) -> Response:
     target = (root / path).resolve()
     if root not in target.parents or not target.is_file():
         abort(404)
-    with target.open("rb") as f:
-        kind = sniff(f.read(16))
+    data = target.read_bytes()
+    kind = sniff(data[:16])
     if kind is None:
         abort(404)
-    return send_file(target, mimetype=CONTENT_TYPES[kind], as_attachment=kind == "pdf",
+    return send_file(io.BytesIO(data), mimetype=CONTENT_TYPES[kind], as_attachment=kind == "pdf",
                      download_name=download_name or target.name, max_age=0)

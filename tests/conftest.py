@@ -59,7 +59,8 @@ class IsolatedClient(FlaskClient):
 def app(tmp_path_factory):
     url = _database_url(tmp_path_factory)
     _reset_schema(url)
-    app = create_app("testing", SQLALCHEMY_DATABASE_URI=url)
+    uploads = tmp_path_factory.mktemp("uploads")
+    app = create_app("testing", SQLALCHEMY_DATABASE_URI=url, UPLOAD_FOLDER=str(uploads))
     app.test_client_class = IsolatedClient
     with app.app_context():
         upgrade(revision="heads")
