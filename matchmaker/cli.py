@@ -10,6 +10,7 @@ from matchmaker.auth.models import MIN_PASSWORD_LENGTH, User, normalise_email
 from matchmaker.auth.services import EmailTaken, InvalidAccount, create_staff_user
 from matchmaker.db import write_transaction
 from matchmaker.extensions import db
+from matchmaker.imports.cli import import_producers
 from matchmaker.permissions import Role
 
 DEMO_PASSWORD = "matchmaker-demo"
@@ -82,4 +83,4 @@ def import_categories() -> None:
     click.echo(f"Categories: {report}")
 
 
-commands = [create_user, seed_demo, import_categories]
+commands = [create_user, seed_demo, import_categories, import_producers]

@@ -1,54 +1,284 @@
-"""Demo data for ``flask seed-demo``: accounts now; later features add real Nghệ An data.
+"""Demo data for ``flask seed-demo``: real Nghệ An producers, fictional distributors.
 
-Every function is idempotent: it looks records up by a natural key before creating them, so
-running the seed twice adds nothing.
+* The category trees (OCOP and HS) from ``data/``.
+* ``data/producers/nghe-an-ocop-products-from-news.csv``, imported through the normal
+  producer importer (:func:`matchmaker.imports.services.import_producers`) with Nghệ An as
+  the list's province: real OCOP products and their real producers, as published.
+* A dozen distributors, one of each buyer type at least, with delivery provinces and one to
+  three sourcing needs each. Their names start with "(Demo)": **they are fictional**.
+* Three logins: an organiser, a member of the imported "Công ty CP Dược liệu Pù Mát", and a
+  member of the fictional "(Demo) Chuỗi siêu thị Sông Lam".
+
+Every step is idempotent: records are looked up by a natural key (identity key, name,
+organisation + title) before being created, and the importer adds nothing for a file it
+has seen, so running the seed twice adds nothing. Databases seeded by earlier versions lose
+their placeholder organisations ("Nhà sản xuất demo", "Nhà phân phối demo") once their
+users have moved.
 """
 
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+import click
 import sqlalchemy as sa
 
 from matchmaker.auth.models import User
+from matchmaker.catalogue.models import (
+    Category,
+    NeedCertification,
+    NeedProvince,
+    Product,
+    SourcingNeed,
+)
 from matchmaker.catalogue.taxonomy import load_categories
 from matchmaker.extensions import db
-from matchmaker.organisations.models import Organisation, Side
+from matchmaker.imports.services import import_producers
+from matchmaker.organisations.identity import identity_key
+from matchmaker.organisations.models import BuyerType, DeliveryProvince, Organisation, Side
 from matchmaker.permissions import Role
+from matchmaker.timeutil import to_local, utcnow
 
-# (email, role, full name, (organisation name, side) or None)
+DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+PRODUCERS_FILE = DATA_DIR / "producers" / "nghe-an-ocop-products-from-news.csv"
+NGHE_AN = 40
+#: How long the demo sourcing needs stay open, counted from the day they are created.
+NEED_OPEN_DAYS = 365
+
+PRODUCER_ORGANISATION = "Công ty CP Dược liệu Pù Mát"
+DISTRIBUTOR_ORGANISATION = "(Demo) Chuỗi siêu thị Sông Lam"
+# Organisations of earlier demo seeds, replaced by the ones above.
+PLACEHOLDERS = ("Nhà sản xuất demo", "Nhà phân phối demo")
+
+# (email, role, full name, (organisation name, side) or None); the organisations exist by the
+# time accounts are made (imported, or among DISTRIBUTORS).
 DEMO_ACCOUNTS = [
     ("organiser@example.com", Role.ORGANISER, "Cán bộ Trung tâm Khuyến công (demo)", None),
     ("producer@example.com", Role.MEMBER, "Người bán demo",
-     ("Nhà sản xuất demo", Side.PRODUCER)),
+     (PRODUCER_ORGANISATION, Side.PRODUCER)),
     ("distributor@example.com", Role.MEMBER, "Người mua demo",
-     ("Nhà phân phối demo", Side.DISTRIBUTOR)),
+     (DISTRIBUTOR_ORGANISATION, Side.DISTRIBUTOR)),
 ]
 
 
-def _organisation(name: str, side: Side) -> tuple[Organisation, bool]:
-    org = db.session.scalar(sa.select(Organisation).where(Organisation.name == name))
-    if org is not None:
-        return org, False
-    org = Organisation(name=name, side=side)
-    db.session.add(org)
-    return org, True
+@dataclass(frozen=True)
+class Need:
+    """A demo sourcing need. ``categories``: ``(scheme, code)`` pairs; ``volume`` per month in
+    ``unit``; ``price`` whole đồng per unit; ``certifications``: CertificationKind values."""
+
+    title: str
+    categories: tuple[tuple[str, str], ...]
+    volume: int
+    unit: str
+    price: int | None
+    min_stars: int | None = None
+    certifications: tuple[str, ...] = ()
+    description: str | None = None
 
 
-def seed(password: str) -> int:
-    """Load the category trees, then create the demo accounts (and their organisations) that
-    do not exist yet.
+@dataclass(frozen=True)
+class Distributor:
+    """A fictional demo distributor: home province, delivery provinces (current codes)."""
+
+    name: str
+    buyer_type: BuyerType
+    province: int
+    delivery: tuple[int, ...]
+    needs: tuple[Need, ...]
+
+
+FISH_SAUCE = ("ocop", "I.4.a")
+TEA = ("ocop", "I.5")
+HERBAL = ("ocop", "III.1")
+HONEY = ("hs", "0409")
+HONEY_OCOP = ("ocop", "I.2.b")
+RICE_WINE = ("ocop", "II.1.a")
+OTHER_ALCOHOL = ("ocop", "II.1.b")
+HANDICRAFT = ("ocop", "IV.1")
+TEXTILES = ("ocop", "IV.2")
+NUTS = ("ocop", "I.3.c")
+CEREALS = ("ocop", "I.3.b")
+RICE = ("ocop", "I.2.a")
+MUSHROOMS = ("ocop", "III.3")
+
+DISTRIBUTORS = (
+    Distributor(DISTRIBUTOR_ORGANISATION, BuyerType.SUPERMARKET, 40, (40, 42, 38), (
+        Need("Nước mắm truyền thống cho quầy đặc sản", (FISH_SAUCE,), 3_000, "chai", 85_000,
+             4, ("food_safety",), "Chai thủy tinh 500 ml, độ đạm từ 25°N."),
+        Need("Trà thảo dược túi lọc", (TEA, HERBAL), 1_500, "hộp", 60_000, 3),
+        Need("Lạc, hạt sen đóng gói", (NUTS,), 800, "kg", 180_000, 3, ("vietgap",)),
+    )),
+    Distributor("(Demo) Siêu thị Hoa Sen Mart", BuyerType.SUPERMARKET, 1, (1, 37, 25), (
+        Need("Mật ong rừng đóng chai", (HONEY, HONEY_OCOP), 1_000, "chai", 150_000, 4,
+             ("food_safety",)),
+        Need("Đặc sản OCOP miền Trung cho tuần lễ hàng Việt", (FISH_SAUCE, NUTS), 2_000,
+             "sản phẩm", None, 4),
+    )),
+    Distributor("(Demo) Siêu thị Phương Nam Xanh", BuyerType.SUPERMARKET, 79, (79, 75, 80), (
+        Need("Trà xanh và trà thảo mộc", (TEA,), 2_000, "hộp", 55_000, 3),
+    )),
+    Distributor("(Demo) Công ty TNHH Bán buôn Nông sản Bắc Trung Bộ", BuyerType.WHOLESALER,
+                42, (42, 40, 44), (
+        Need("Nước mắm, mắm các loại theo thùng", (FISH_SAUCE,), 10_000, "lít", 45_000, None,
+             ("food_safety",)),
+        Need("Ngũ cốc, mỳ chế biến", (CEREALS,), 5_000, "gói", 25_000),
+    )),
+    Distributor("(Demo) Tổng kho Thực phẩm Sông Hàn", BuyerType.WHOLESALER, 48, (48, 46, 51), (
+        Need("Gia vị và nước chấm đóng chai", (FISH_SAUCE,), 6_000, "chai", 40_000, 3),
+        Need("Mật ong nguyên chất", (HONEY,), 2_000, "kg", 200_000, None, ("food_safety",)),
+    )),
+    Distributor("(Demo) Công ty CP Xuất khẩu Mây tre Việt", BuyerType.EXPORTER, 31, (31,), (
+        Need("Đèn, hộp quà mây tre đan xuất khẩu", (HANDICRAFT,), 5_000, "chiếc", 120_000, 4,
+             (), "Hàng đi châu Âu: cần chứng từ nguồn gốc nguyên liệu."),
+        Need("Đồ gỗ gia dụng thủ công", (HANDICRAFT,), 3_000, "bộ", 90_000, 3),
+    )),
+    Distributor("(Demo) Công ty TNHH Xuất khẩu Gia vị Á Đông", BuyerType.EXPORTER, 79, (79,), (
+        Need("Nước mắm truyền thống xuất khẩu", (FISH_SAUCE, ("hs", "2103")), 20_000, "lít",
+             50_000, 4, ("haccp",)),
+        Need("Trà thảo dược xuất khẩu", (HERBAL, TEA), 3_000, "kg", 300_000, 4,
+             ("haccp", "organic")),
+    )),
+    Distributor("(Demo) Cửa hàng Đặc sản Xứ Nghệ", BuyerType.RETAILER, 40, (40,), (
+        Need("Rượu đặc sản địa phương", (RICE_WINE, OTHER_ALCOHOL), 300, "chai", 150_000, 3),
+        Need("Quà biếu đặc sản Nghệ An", (NUTS, HONEY_OCOP, TEXTILES), 500, "hộp", 250_000, 3),
+        Need("Hương trầm, đồ thờ cúng thủ công", (HANDICRAFT,), 400, "hộp", 80_000),
+    )),
+    Distributor("(Demo) Sàn thương mại điện tử Chợ Quê", BuyerType.ECOMMERCE, 1,
+                (1, 79, 48, 40), (
+        Need("Sản phẩm OCOP 4 sao bán trực tuyến", (TEA, HERBAL, NUTS), 2_500, "sản phẩm",
+             None, 4),
+        Need("Nấm linh chi và dược liệu khô", (MUSHROOMS, HERBAL), 600, "hộp", 350_000, 3),
+    )),
+    Distributor("(Demo) Nền tảng bán hàng OCOP Việt Online", BuyerType.ECOMMERCE, 79,
+                (79, 1), (
+        Need("Thổ cẩm, khăn dệt thủ công", (TEXTILES,), 700, "chiếc", 200_000, 3),
+    )),
+    Distributor("(Demo) Khách sạn Biển Xanh Cửa Lò", BuyerType.HORECA, 40, (40,), (
+        Need("Nước mắm cho bếp nhà hàng", (FISH_SAUCE,), 400, "lít", 60_000, 3,
+             ("food_safety",)),
+        Need("Trà phục vụ phòng khách sạn", (TEA,), 300, "hộp", 45_000, 3),
+    )),
+    Distributor("(Demo) Công ty Suất ăn Công nghiệp Hưng Phát", BuyerType.CANTEEN, 40,
+                (40, 42), (
+        Need("Gạo và ngũ cốc cho bếp ăn tập thể", (RICE, CEREALS), 30_000, "kg", 16_000, None,
+             ("vietgap", "food_safety")),
+        Need("Nước mắm bếp ăn, can 5 lít", (FISH_SAUCE,), 1_200, "lít", 35_000, None,
+             ("food_safety",)),
+    )),
+)
+
+
+def _find_organisation(name: str) -> Organisation | None:
+    key = identity_key(name)
+    return db.session.scalar(sa.select(Organisation).where(Organisation.identity_key == key)
+                             .order_by(Organisation.id).limit(1))
+
+
+def _categories() -> dict[tuple[str, str], Category]:
+    wanted = {c for d in DISTRIBUTORS for n in d.needs for c in n.categories}
+    rows = db.session.scalars(sa.select(Category).where(
+        sa.tuple_(Category.scheme, Category.code).in_(sorted(wanted))))
+    found = {(c.scheme, c.code): c for c in rows}
+    missing = wanted - set(found)
+    if missing:
+        raise LookupError(f"demo needs name unknown categories: {sorted(missing)}")
+    return found
+
+
+def _seed_distributors(echo: Callable[[str], None]) -> int:
+    organisations = needs = 0
+    categories = _categories()
+    until = to_local(utcnow()).date() + timedelta(days=NEED_OPEN_DAYS)
+    for spec in DISTRIBUTORS:
+        org = db.session.scalar(sa.select(Organisation).where(Organisation.name == spec.name))
+        if org is None:
+            org = Organisation(name=spec.name, side=Side.DISTRIBUTOR, source="demo",
+                               buyer_type=spec.buyer_type, province_code=spec.province)
+            org.delivery_provinces = [DeliveryProvince(province_code=c) for c in spec.delivery]
+            db.session.add(org)
+            db.session.flush()
+            organisations += 1
+        titles = set(db.session.scalars(
+            sa.select(SourcingNeed.title).where(SourcingNeed.organisation_id == org.id)))
+        for need in spec.needs:
+            if need.title in titles:
+                continue
+            db.session.add(SourcingNeed(
+                organisation=org, title=need.title, description=need.description,
+                monthly_volume=need.volume, unit=need.unit, target_price_vnd=need.price,
+                min_ocop_stars=need.min_stars, active_until=until,
+                categories=[categories[c] for c in need.categories],
+                required_certifications=[NeedCertification(kind=k) for k in need.certifications],
+                delivery_provinces=[NeedProvince(province_code=c) for c in spec.delivery]))
+            needs += 1
+    db.session.flush()
+    if organisations or needs:
+        echo(f"Fictional distributors (named \"(Demo) …\"): {organisations} added, with "
+             f"{needs} sourcing needs open until {until.isoformat()}.")
+    return organisations + needs
+
+
+def _drop_placeholders(echo: Callable[[str], None]) -> None:
+    for name in PLACEHOLDERS:
+        org = db.session.scalar(sa.select(Organisation).where(Organisation.name == name))
+        if org is None:
+            continue
+        in_use = any(db.session.scalar(sa.select(sa.func.count()).select_from(model).where(
+            model.organisation_id == org.id)) for model in (User, Product, SourcingNeed))
+        if not in_use:
+            db.session.delete(org)
+            echo(f"Removed the placeholder organisation \"{name}\".")
+    db.session.flush()
+
+
+def _seed_accounts(password: str, echo: Callable[[str], None]) -> int:
+    created = 0
+    for email, role, full_name, org_spec in DEMO_ACCOUNTS:
+        organisation = None
+        if org_spec is not None:
+            organisation = _find_organisation(org_spec[0])
+            if organisation is None:
+                raise LookupError(f"demo organisation {org_spec[0]!r} is missing")
+        of = f" of {organisation.name}" if organisation else ""
+        user = db.session.scalar(sa.select(User).where(User.email == email))
+        if user is None:
+            user = User(email=email, full_name=full_name, role=role, organisation=organisation)
+            user.set_password(password)
+            db.session.add(user)
+            created += 1
+            echo(f"Created {email}: {role}{of}.")
+        elif organisation is not None and user.organisation_id != organisation.id:
+            user.organisation = organisation
+            echo(f"Moved {email} to {organisation.name}.")
+    db.session.flush()
+    return created
+
+
+def seed(password: str, echo: Callable[[str], None] = click.echo) -> int:
+    """Load the categories, import the Nghệ An producers, add the demo distributors, their
+    needs and the demo accounts (see the module docstring); say what was done via ``echo``.
 
     Returns the number of records created. Flushes, does not commit.
+
+    Raises:
+        LookupError: reference data the demo relies on is missing (a category code, or the
+            Pù Mát company in the producers file).
+        matchmaker.imports.parsing.FileError: the shipped producers file cannot be read.
     """
     report = load_categories()
     created = sum(c["added"] for c in report.counts.values())
-    for email, role, full_name, org_spec in DEMO_ACCOUNTS:
-        if db.session.scalar(sa.select(User.id).where(User.email == email)) is not None:
-            continue
-        organisation = None
-        if org_spec is not None:
-            organisation, new_org = _organisation(*org_spec)
-            created += new_org
-        user = User(email=email, full_name=full_name, role=role, organisation=organisation)
-        user.set_password(password)
-        db.session.add(user)
-        created += 1
-    db.session.flush()
+    if created:
+        echo(f"Categories: {report}")
+    result = import_producers(PRODUCERS_FILE.read_bytes(), PRODUCERS_FILE.name,
+                              default_province=NGHE_AN)
+    if result.changed:
+        echo(f"Imported {PRODUCERS_FILE.name}: {result.organisations_created} producers, "
+             f"{result.products_created} products, {result.count('skipped')} rows skipped "
+             f"(no producer named); {result.reviews_created} possible duplicate to review.")
+    created += (result.organisations_created + result.products_created
+                + result.reviews_created + (result.import_id is not None))
+    created += _seed_distributors(echo)
+    created += _seed_accounts(password, echo)
+    _drop_placeholders(echo)
     return created

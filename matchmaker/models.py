@@ -1,6 +1,7 @@
 """Imports every model module, so that the metadata (and Alembic) sees every table."""
 
 from matchmaker.auth.models import User  # noqa: F401
+from matchmaker.catalogue import search_index  # noqa: F401  (keeps search keys current)
 from matchmaker.catalogue.models import (  # noqa: F401
     Category,
     NeedCertification,

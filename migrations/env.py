@@ -95,6 +95,10 @@ def run_migrations_online():
         conf_args["process_revision_directives"] = process_revision_directives
 
     conf_args.setdefault("render_item", render_item)
+    # Full-text search objects are made by hand-written DDL, not by the models.
+    from matchmaker.catalogue.search_index import include_name
+
+    conf_args.setdefault("include_name", include_name)
 
     connectable = get_engine()
 

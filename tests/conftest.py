@@ -63,7 +63,7 @@ def app(tmp_path_factory):
     app = create_app("testing", SQLALCHEMY_DATABASE_URI=url, UPLOAD_FOLDER=str(uploads))
     app.test_client_class = IsolatedClient
     with app.app_context():
-        upgrade(revision="heads")
+        upgrade()
         load_categories()  # reference data: loaded once, kept across tests
         db.session.commit()
     yield app

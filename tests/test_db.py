@@ -11,6 +11,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy.exc import IntegrityError
 
 from matchmaker.auth.models import User
+from matchmaker.catalogue.search_index import include_name
 from matchmaker.db import write_transaction
 from matchmaker.extensions import db
 from matchmaker.organisations.models import Organisation
@@ -21,7 +22,8 @@ from tests.conftest import csrf_token, log_in
 
 def test_migrations_match_the_models(app_ctx):
     with db.engine.connect() as conn:
-        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        context = MigrationContext.configure(
+            conn, opts={"compare_type": True, "include_name": include_name})
         diff = compare_metadata(context, db.metadata)
     assert diff == []
 

@@ -138,6 +138,8 @@ class Product(TimestampMixin, db.Model):
     ocop_decision: Mapped[str | None] = mapped_column(sa.String(80))
     active: Mapped[bool] = mapped_column(sa.Boolean, default=True, server_default=sa.true())
     search_key: Mapped[str] = mapped_column(sa.Text, default="")
+    # Vietnamese alphabetical order as bytes (search_index.name_sort_key), kept by its flush hook.
+    name_sort_key: Mapped[bytes] = mapped_column(sa.LargeBinary, default=b"", index=True)
 
     organisation: Mapped[Organisation] = relationship()
     ocop_category: Mapped[Category | None] = relationship(foreign_keys=[ocop_category_id])

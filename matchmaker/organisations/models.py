@@ -9,7 +9,6 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 from matchmaker.db import TimestampMixin, enum_check
 from matchmaker.extensions import db
 from matchmaker.organisations.identity import identity_key
-from matchmaker.permissions import is_staff, same_organisation, view_rule
 from matchmaker.text import fold, normalise
 
 
@@ -104,8 +103,10 @@ class Organisation(TimestampMixin, db.Model):
     source: Mapped[str] = mapped_column(sa.String(16), default="registered",
                                         server_default="registered")
 
+    # Loaded on use only: the current user's organisation is joined on every request, and
+    # most pages never need its delivery provinces.
     delivery_provinces: Mapped[list["DeliveryProvince"]] = relationship(
-        cascade="all, delete-orphan", lazy="selectin", order_by="DeliveryProvince.province_code"
+        cascade="all, delete-orphan", order_by="DeliveryProvince.province_code"
     )
 
     @validates("name")
@@ -129,12 +130,6 @@ class Organisation(TimestampMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<Organisation {self.id} {self.name!r}>"
-
-
-@view_rule(Organisation)
-def _can_view_organisation(user, org: Organisation) -> bool:
-    # Public profiles arrive with the catalogue; until then only members and staff see one.
-    return is_staff(user) or same_organisation(user, org.id)
 
 
 class DeliveryProvince(db.Model):
