@@ -189,3 +189,31 @@ def world(users):
     from tests.access import build_world
 
     return build_world(users)
+
+
+@pytest.fixture
+def uploads(app, tmp_path, monkeypatch):
+    """This test's own upload folder (files written by one test are not seen by another)."""
+    folder = tmp_path / "uploads"
+    monkeypatch.setitem(app.config, "UPLOAD_FOLDER", str(folder))
+    return folder
+
+
+def use_english(client, user=None) -> None:
+    """Show ``client``'s pages in English (saved on ``user``'s account when given)."""
+    from matchmaker.auth.models import User
+
+    if user is not None:
+        db.session.rollback()  # a stale read snapshot may not write on SQLite
+        db.session.get(User, sa.inspect(user).identity[0]).locale = "en"
+        db.session.commit()
+    client.post("/language", data={"lang": "en", "csrf_token": csrf_token(client, "/")})
+
+
+def client_for(app, user, lang: str = "en"):
+    """A test client logged in as ``user``, in English unless ``lang`` is ``"vi"``."""
+    client = app.test_client()
+    log_in(client, user)
+    if lang == "en":
+        use_english(client, user)
+    return client

@@ -10,13 +10,14 @@ import pytest
 import sqlalchemy as sa
 from PIL import Image
 
-from matchmaker.auth.models import User
 from matchmaker.catalogue.models import Product
 from matchmaker.extensions import db
 from matchmaker.organisations import addresses, divisions
 from matchmaker.organisations.addresses import AddressResolution
 from matchmaker.organisations.models import Certification, DeliveryProvince, Organisation
+from tests.conftest import client_for as member_client
 from tests.conftest import csrf_token, log_in
+from tests.conftest import use_english as english
 
 NGHE_AN, HA_NOI, QUANG_TRI = 40, 1, 44
 XA_DIEN_CHAU = 17464  # a ward of Nghệ An
@@ -24,29 +25,7 @@ PHUONG_BA_DINH = 4  # a ward of Hà Nội
 VALID_MST = "2901234568"
 
 
-@pytest.fixture(autouse=True)
-def uploads(app, tmp_path, monkeypatch):
-    """Every test stores its uploads in its own folder."""
-    folder = tmp_path / "uploads"
-    monkeypatch.setitem(app.config, "UPLOAD_FOLDER", str(folder))
-    return folder
-
-
-def english(client, user=None) -> None:
-    """Show ``client``'s pages in English (saved on ``user``'s account when given)."""
-    if user is not None:
-        db.session.rollback()  # a stale read snapshot may not write on SQLite
-        db.session.get(User, sa.inspect(user).identity[0]).locale = "en"
-        db.session.commit()
-    client.post("/language", data={"lang": "en", "csrf_token": csrf_token(client, "/")})
-
-
-def member_client(app, user, lang="en"):
-    client = app.test_client()
-    log_in(client, user)
-    if lang == "en":
-        english(client, user)
-    return client
+pytestmark = pytest.mark.usefixtures("uploads")
 
 
 def png(size=(8, 8), color="#0b5e55", mode="RGB", **save) -> bytes:

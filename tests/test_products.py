@@ -11,38 +11,15 @@ import pytest
 import sqlalchemy as sa
 
 import tests.access  # noqa: F401  (first: it imports every access_* module, ours included)
-from matchmaker.auth.models import User
 from matchmaker.catalogue.models import Product
 from matchmaker.extensions import db
 from matchmaker.organisations.models import Certification, Side
 from tests import factories
 from tests.access_products import add_images, category, make_product
-from tests.conftest import csrf_token, log_in
+from tests.conftest import client_for, csrf_token
+from tests.conftest import use_english as english
 
-
-@pytest.fixture(autouse=True)
-def uploads(app, tmp_path, monkeypatch):
-    """Every test stores its uploads in its own folder."""
-    folder = tmp_path / "uploads"
-    monkeypatch.setitem(app.config, "UPLOAD_FOLDER", str(folder))
-    return folder
-
-
-def english(client, user=None) -> None:
-    """Show ``client``'s pages in English (saved on ``user``'s account when given)."""
-    if user is not None:
-        db.session.rollback()  # a stale read snapshot may not write on SQLite
-        db.session.get(User, sa.inspect(user).identity[0]).locale = "en"
-        db.session.commit()
-    client.post("/language", data={"lang": "en", "csrf_token": csrf_token(client, "/")})
-
-
-def client_for(app, user, lang="en"):
-    client = app.test_client()
-    log_in(client, user)
-    if lang == "en":
-        english(client, user)
-    return client
+pytestmark = pytest.mark.usefixtures("uploads")
 
 
 def product_form(**changes) -> dict:

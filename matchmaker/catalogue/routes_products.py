@@ -150,19 +150,7 @@ def product_image(product_id: int, image_id: int, variant: str):
         .where(ProductImage.id == image_id, ProductImage.product_id == product_id))
     if image is None or not can_view(current_user, image):
         abort(404)
-    return _send_in_memory(image.thumb_path if variant == "thumb" else image.path)
-
-
-def _send_in_memory(path: str):
-    # send_upload streams from an open file, which leaks whenever the client never reads
-    # the response (an aborted download, a test). Images are small (a full copy is at most
-    # 1600 px): read them at once and close the file.
-    response = send_upload(path)
-    response.direct_passthrough = False
-    data = response.get_data()
-    response.close()
-    response.set_data(data)
-    return response
+    return send_upload(image.thumb_path if variant == "thumb" else image.path)
 
 
 # --- the producer's own ----------------------------------------------------------------

@@ -2,7 +2,6 @@
 list, and the ward list the province picker fetches. Thin: parse, authorise, call a service,
 commit, render."""
 
-import io
 from pathlib import PurePosixPath
 
 import sqlalchemy as sa
@@ -14,7 +13,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask_babel import gettext as _
@@ -46,7 +44,7 @@ from matchmaker.pagination import page_arg
 from matchmaker.permissions import Role, can_edit, get_for_edit, get_or_404, role_required
 from matchmaker.text import fold
 from matchmaker.timeutil import to_local, utcnow
-from matchmaker.uploads import CONTENT_TYPES, delete_upload, sniff, upload_root
+from matchmaker.uploads import delete_upload, send_upload
 
 ORGANISATIONS_PER_PAGE = 50
 PROFILE_PRODUCTS = 60  # a profile lists at most this many products; the catalogue has the rest
@@ -91,21 +89,8 @@ def _delete_files(paths: list[str]) -> None:
 
 
 def _send_stored(path: str | None, stem: str):
-    # As uploads.send_upload, but from memory (logos are small, documents at most 5 MB): a
-    # response holding an open file leaks it whenever the client never closes the response.
-    if not path:
-        abort(404)
-    root = upload_root().resolve()
-    target = (root / path).resolve()
-    if root not in target.parents or not target.is_file():
-        abort(404)
-    data = target.read_bytes()
-    kind = sniff(data[:16])
-    if kind is None:
-        abort(404)
-    # PDFs are downloaded, never rendered inside our origin.
-    return send_file(io.BytesIO(data), mimetype=CONTENT_TYPES[kind], as_attachment=kind == "pdf",
-                     download_name=f"{stem}{PurePosixPath(path).suffix}", max_age=0)
+    # Served under a name of ours (``logo-12.png``), never the uploader's.
+    return send_upload(path, download_name=f"{stem}{PurePosixPath(path or '').suffix}")
 
 
 # --- Public ---------------------------------------------------------------------------------
