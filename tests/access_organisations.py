@@ -6,9 +6,7 @@ saving, so every role can send the same one; each delete request gets a fresh ce
 """
 
 import io
-import tempfile
 
-from flask import current_app
 from PIL import Image
 
 from matchmaker.extensions import db
@@ -26,8 +24,6 @@ PDF_TINY = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
 def setup(world: dict) -> None:
-    # Keep test uploads out of the repository's instance/ folder.
-    current_app.config.setdefault("UPLOAD_FOLDER", tempfile.mkdtemp(prefix="mm-uploads-"))
     org = world["org_a"]
     org.logo_path = save_bytes(_png(), "png", "logos").path
     cert = Certification(organisation_id=org.id, kind="vietgap", number="VG-40-001",

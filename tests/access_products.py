@@ -4,11 +4,9 @@ World: organisation A (a producer) has an active product with two images and an 
 product with one; organisation B is a distributor, so its member cannot create products.
 """
 
-import tempfile
 from io import BytesIO
 
 import sqlalchemy as sa
-from flask import current_app
 from PIL import Image
 
 from matchmaker.catalogue import services
@@ -16,20 +14,6 @@ from matchmaker.catalogue.images import process_image
 from matchmaker.catalogue.models import Category, Product, ProductImage
 from matchmaker.extensions import db
 from tests.access import LOGIN_REDIRECT, Case, everyone, owner_and_staff
-
-_upload_dirs: dict[str, str] = {}
-
-
-def ensure_upload_folder() -> None:
-    """Keep test uploads out of the repository's ``instance/`` folder.
-
-    conftest does not set ``UPLOAD_FOLDER``; until it does, the session's app gets one
-    temporary folder the first time product images are made.
-    """
-    if not current_app.config.get("UPLOAD_FOLDER"):
-        if "dir" not in _upload_dirs:
-            _upload_dirs["dir"] = tempfile.mkdtemp(prefix="matchmaker-test-uploads-")
-        current_app.config["UPLOAD_FOLDER"] = _upload_dirs["dir"]
 
 
 def image_bytes(size=(800, 600), kind="JPEG", color=(200, 60, 40), **save) -> bytes:
@@ -62,7 +46,6 @@ def make_product(organisation, name="Nước mắm Cửa Lò", images=0, **value
 
 def add_images(product: Product, count: int) -> list[ProductImage]:
     """Store ``count`` generated images for ``product`` through the service (committed)."""
-    ensure_upload_folder()
     processed = [process_image(image_bytes(color=(40 * i, 100, 200)), "jpeg")
                  for i in range(count)]
     rows = services.add_images(product, processed)
@@ -71,7 +54,6 @@ def add_images(product: Product, count: int) -> list[ProductImage]:
 
 
 def setup(world: dict) -> None:
-    ensure_upload_folder()
     world["product"] = make_product(world["org_a"], images=2)
     world["hidden_product"] = make_product(world["org_a"], "Mắm tôm Diễn Châu", images=1,
                                            active=False)
