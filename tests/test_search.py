@@ -10,6 +10,7 @@ from datetime import date, timedelta
 import pytest
 
 import tests.access  # noqa: F401  (loads every access_* module, ours included, in order)
+from matchmaker.catalogue import search as search_module
 from matchmaker.catalogue.search import UnknownCategory, search
 from matchmaker.catalogue.search_index import search_tokens
 from matchmaker.catalogue.search_params import MAX_PER_PAGE, SearchParams, parse_params
@@ -316,8 +317,13 @@ def expected_tier(product, tokens) -> int:
     return 4 * whole + 2 * whole_name + prefix_name
 
 
+@pytest.mark.parametrize("recent_factor", [100, 1])
 @pytest.mark.parametrize("per_page", [1, 3, 7, 50])
-def test_ranking_follows_the_tiers_on_every_page(app_ctx, per_page):
+def test_ranking_follows_the_tiers_on_every_page(app_ctx, monkeypatch, per_page,
+                                                 recent_factor):
+    # PostgreSQL reads the newest RECENT_FACTOR * page products first and older ones through
+    # the index: with a factor of 1 both parts are exercised even on a small catalogue.
+    monkeypatch.setattr(search_module, "RECENT_FACTOR", recent_factor)
     org = make_org("HTX Thanh Chương")
     # Lower tiers deliberately newer than higher ones, so a page that mixed them up shows.
     rows = [("Trà xanh", None), ("Trà gừng", None), ("Hương trầm", "không phải trà"),
@@ -339,3 +345,50 @@ def test_ranking_follows_the_tiers_on_every_page(app_ctx, per_page):
         got += [hit.product.id for hit in hits]
     assert got == [p.id for p in expected]
     assert {expected_tier(p, tokens) for p in expected} == {7, 5, 4, 1, 0}
+    newest = []
+    for page in range(1, 30):
+        hits = search(SearchParams(q="tra", sort="newest", page=page, per_page=per_page)).hits
+        newest += [hit.product.id for hit in hits]
+        if not hits:
+            break
+    assert newest == sorted((p.id for p in matches), reverse=True)
+    with_filter = search(SearchParams(q="tra", stars=None, category="ocop/I",
+                                      per_page=per_page)).hits
+    assert [h.product.name for h in with_filter] == ["Chè búp", "Chè búp"][:per_page]
+
+
+def test_only_the_last_word_may_be_unfinished(catalogue):
+    assert found_fish_sauce(find(q="nuoc ma"))
+    assert found_fish_sauce(find(q="NƯỚC M"))
+    assert find(q="nuo mam") == []  # the first word was typed out: it must be whole
+
+
+@pytest.mark.parametrize("recent_factor", [100, 1])
+def test_certification_filter_in_every_part_of_the_search(app_ctx, monkeypatch, recent_factor):
+    monkeypatch.setattr(search_module, "RECENT_FACTOR", recent_factor)
+    org = make_org("HTX Chè Thanh Chương")
+    today = date(2026, 6, 1)
+    first = Certification(organisation=org, kind="vietgap", number="1")
+    renewed = Certification(organisation=org, kind="vietgap", number="2")
+    lapsed = Certification(organisation=org, kind="vietgap", number="3",
+                           expires_on=today - timedelta(days=1))
+    che, tra = [], []
+    for i in range(12):
+        certs = [[first, renewed], [lapsed], []][i % 3]
+        che.append(make_product(org, f"Chè xanh số {i}", "I.5.a", certifications=certs))
+        tra.append(make_product(org, f"Trà xanh số {i}", "I.5.b", certifications=certs))
+    db.session.commit()
+
+    def certified(products):
+        return sorted((p.id for p in products if first in p.certifications), reverse=True)
+    got = []
+    for page in range(1, 10):
+        params, _errors = parse_params({"q": "che", "cert": "vietgap", "per_page": "2",
+                                        "page": str(page)})
+        hits = search(params, today=today).hits
+        got += [hit.product.id for hit in hits]
+        if not hits:
+            break
+    # "Chè" in the name first, then the teas of the OCOP "Chè" group; each once, newest first
+    # within each, none with only a lapsed certificate.
+    assert got == certified(che) + certified(tra)

@@ -200,3 +200,17 @@ def test_statement_count_does_not_grow_with_products(app, app_ctx, count_queries
     assert many.count == few.count
     per_page = {"anon": 2, "member": 4}[role]  # a member's login loader takes two
     assert many.count <= 3 * per_page + 1  # the HS filter looks its category up once
+
+
+def test_cold_category_cache_and_an_hs_filter_stay_within_budget(app, app_ctx, count_queries):
+    from matchmaker.catalogue.search import clear_category_cache
+
+    client = app.test_client()
+    log_in(client, factories.make_user())  # a member: the login loader runs two statements
+    make_product(make_org("HTX Hương Sơn", HA_TINH), "Mật ong rừng", "I.2.b", "0409")
+    db.session.commit()
+    clear_category_cache()
+    with count_queries() as counter:
+        text = page(client, "/products/?category=hs/I/04&q=mat+ong")
+    assert names(text) == ["Mật ong rừng"]
+    assert counter.count <= 5, counter.statements

@@ -6,8 +6,9 @@ ever found.
 
 Text query semantics: the query is folded (:func:`matchmaker.text.fold`: case, diacritics,
 đ/Đ and tone-mark placement ignored) and split into words; every word must match a word of
-the product's search key (:mod:`matchmaker.catalogue.search_index`) either whole or as its
-beginning, so "tra" finds "Trà xanh" and also "Trầm hương", "trắng". Relevance puts
+the product's search key (:mod:`matchmaker.catalogue.search_index`), the last one whole or as
+its beginning (it may still be being typed), so "tra" finds "Trà xanh" and also "Trầm hương",
+"trắng", and "nuoc ma" finds "Nước mắm", but "nuo mam" finds nothing. Relevance puts
 whole-word matches above prefix-only matches and, within those, matches in the product name
 above matches elsewhere (five tiers, see ``_TextMatch``); within a tier, newest first. The
 words reach the full-text engine only as quoted terms of letters and digits, so no query
@@ -24,8 +25,8 @@ the text query and every *other* filter, so it shows what choosing another value
 Statements per search: one for the page of results (producer and categories joined, cover
 image id as a subquery) and one for the total (or, with facets, one ``UNION ALL`` for the total
 and all facet counts); one more to look up an HS category filter. The OCOP tree (names for the
-facets) is cached per process for five minutes (:func:`ocop_categories`), and facet counts of
-searches matching 20,000 products or more for one minute.
+facets) is cached per process for five minutes (:func:`ocop_categories`), and totals and facet
+counts of searches matching 20,000 products or more for one minute.
 
 Cost: a ranked page reads about one page of index entries per relevance tier, whatever the
 number of matches; totals and facets are counted over all matches (``bench/search.py``).
@@ -37,7 +38,7 @@ from datetime import date
 from types import SimpleNamespace
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import TSQUERY
+from sqlalchemy.dialects.postgresql import TSQUERY, distinct_on
 from sqlalchemy.orm import contains_eager, joinedload
 
 from matchmaker.catalogue.models import Category, Product, ProductImage, product_certifications
@@ -141,14 +142,14 @@ class SearchResult:
         return window
 
 
-
 # --- SQL building blocks -------------------------------------------------------------------
 
 class _TextMatch:
     """The words of a query as full-text queries for one dialect, by relevance tier.
 
-    With W = every word whole, P = every word whole or as a prefix, "name" = in the product
-    name, a match falls in exactly one tier (W-name implies W and P-name):
+    With W = every word whole, P = every word whole but the last, which may be only begun,
+    "name" = in the product name, a match falls in exactly one tier (W-name implies W and
+    P-name):
 
     ====  =================================  ==========================================
     tier  condition                          e.g. for "tra"
@@ -160,10 +161,11 @@ class _TextMatch:
     0     P anywhere, nothing better         Gạo (description says "trắng")
     ====  =================================  ==========================================
 
-    Within a tier the newest product comes first. Each tier is read in id order from the
-    full-text index and stopped after the page, and tiers after those that fill the page are
-    not read at all, so a ranked page costs about the same however many products match.
-    (Scoring every match with BM25 or ts_rank cost 100-230 ms at 100,000 products on SQLite.)
+    Within a tier the newest product comes first. Each tier is read newest first and stopped
+    after the page, and tiers after those that fill the page are not read at all, so a ranked
+    page costs about the same however many products match (SQLite: straight from the FTS5
+    index, in rowid order; PostgreSQL: see ``_ranked_ids``). Scoring every match with BM25 or
+    ts_rank instead cost 100-230 ms at 100,000 products on SQLite.
     """
 
     def __init__(self, dialect: str, tokens: tuple[str, ...]):
@@ -171,11 +173,15 @@ class _TextMatch:
             raise NotImplementedError(f"full-text search is not set up for {dialect}")
         self.dialect = dialect
         self.tokens = tokens
+        if not tokens:
+            return  # browsing: no text condition
         # Tokens hold only letters and digits, so they cannot escape the quotes (FTS5 strings,
         # tsquery lexemes): no query syntax can be injected.
+        # Only the last word may be a beginning ("nuoc ma" finds "nước mắm"): the words before
+        # it were typed out, and each prefix costs the index a scan of every word it begins.
         if dialect == "sqlite":
             whole = " AND ".join(f'"{t}"' for t in tokens)
-            prefix = " AND ".join(f'"{t}"*' for t in tokens)
+            prefix = " AND ".join([*(f'"{t}"' for t in tokens[:-1]), f'"{tokens[-1]}"*'])
             w_name, p_name = f"name_key : ({whole})", f"name_key : ({prefix})"
             self.any = prefix
             # FTS5 reads its index in rowid order with no planner to misjudge a rare tier, so
@@ -190,14 +196,23 @@ class _TextMatch:
         else:
             mark = NAME_MARK
             whole = " & ".join(f"'{t}'" for t in tokens)
-            prefix = " & ".join(f"'{t}':*" for t in tokens)
+            prefix = " & ".join([*(f"'{t}'" for t in tokens[:-1]), f"'{tokens[-1]}':*"])
             w_name = " & ".join(f"'{mark}{t}'" for t in tokens)
-            p_name = " & ".join(f"'{mark}{t}':*" for t in tokens)
+            p_name = " & ".join([*(f"'{mark}{t}'" for t in tokens[:-1]),
+                                 f"'{mark}{tokens[-1]}':*"])
             self.any = prefix
-            # PostgreSQL's planner misjudges how rare "a but not b" is and may then walk the
-            # whole table in id order looking for it. So each tier reads a positive query (its
-            # members and better ones: twice the page is enough, see _ranked_ids) and drops the
-            # better ones afterwards.
+            # The exact condition of each tier (checked row by row on recent products).
+            self._exact = {
+                7: w_name,
+                5: f"({whole}) & ({p_name}) & !({w_name})",
+                4: f"({whole}) & !({p_name})",
+                1: f"({p_name}) & !({whole})",
+                0: f"({prefix}) & !({whole}) & !({p_name})",
+            }
+            # Through the index, PostgreSQL's planner misjudges how rare "a but not b" is and
+            # may then walk the whole table in id order looking for it. So each tier reads a
+            # positive query (its members and better ones: twice the page is enough, see
+            # _ranked_ids) and drops the better ones afterwards.
             self._tiers = [
                 (7, w_name, None),
                 (5, f"{whole} & {p_name}", w_name),
@@ -209,6 +224,10 @@ class _TextMatch:
     def tiers(self, ranked: bool) -> list[tuple[int, str, str | None]]:
         """``(tier, query, exclude)``: all tiers, or one tier of every match (for "newest")."""
         return self._tiers if ranked else [(0, self.any, None)]
+
+    def exact(self, tier: int) -> str:
+        """PostgreSQL: the condition for exactly ``tier`` (see the table above)."""
+        return self._exact[tier]
 
     def tsquery(self, query: str):
         """PostgreSQL: ``query`` as a tsquery, taken as written (no parser between)."""
@@ -256,18 +275,19 @@ def _conditions(cols, params: SearchParams, today: date, skip: str = "") -> list
             conditions.append(cols.ocop_category_id.in_(ids))
         else:
             conditions.append(cols.hs_category_id.in_(_subtree_ids(params.category)))
+    # On SQLite "+ 0" keeps the planner from probing an index once per member of a set for
+    # every row (or from driving the full-text query from the set): the set is built once and
+    # each row is checked against it. PostgreSQL may combine those indexes with the GIN index.
+    sqlite = db.engine.dialect.name == "sqlite"
     if params.province is not None and skip != "province":
-        # "+ 0" keeps SQLite from probing the organisation_id index once per producer of the
-        # province for every row: the set is built once and each row is checked against it.
-        conditions.append((cols.organisation_id + 0).in_(
+        conditions.append((cols.organisation_id + 0 if sqlite else cols.organisation_id).in_(
             sa.select(Organisation.id).where(Organisation.province_code == params.province)))
     if params.stars is not None and skip != "stars":
         conditions.append(cols.ocop_stars >= params.stars)
     if params.cert and skip != "cert":
         cert = Certification.__table__
-        # The certified products are found once per statement, then each row is checked
-        # against that set ("+ 0" again keeps SQLite from driving the query from it).
-        linked = (cols.id + 0).in_(
+        # The certified products are found once per statement.
+        linked = (cols.id + 0 if sqlite else cols.id).in_(
             sa.select(product_certifications.c.product_id)
             .join(cert, cert.c.id == product_certifications.c.certification_id)
             .where(cert.c.kind == params.cert,
@@ -298,23 +318,34 @@ def _cover_image_id():
             .correlate(Product).scalar_subquery())
 
 
+# PostgreSQL plans each part from single-word statistics, so it misjudges how common a query
+# is: words that go together ("mây tre") look rare, and it reads every match (85 ms at
+# 1,000,000 products); words it has never seen look common, and it walks the table in id
+# order hoping to meet them (4.8 s for no match). So the newest products are read first, a
+# fixed number of them (RECENT_FACTOR per result wanted, four times as many when filters thin
+# the matches out), each given its tier from its stored tsvector: that fills the page whenever
+# the query is common. Older products, needed only when it is not, are reached through the
+# full-text index alone, at the cost of their matches.
+RECENT_FACTOR = 100
+RECENT_MAX = 50_000
+
+
 def _ranked_ids(params: SearchParams, text: _TextMatch, today: date, ranked: bool):
     """``(id, tier)`` of the best ``page * per_page`` matches, as a subquery (unordered).
 
-    Tiers are ``UNION ALL`` branches in tier order, each in id order and limited; the union is
+    Branches are ``UNION ALL``-ed best first, each in id order and limited; the union is
     limited too. SQLite and PostgreSQL run such branches one after the other and stop at the
     limit, so once the best tiers fill the page the others are never read.
 
-    PostgreSQL branches read a positive query and drop better tiers afterwards (see
-    ``_TextMatch``): when a tier is needed at all, fewer than ``wanted`` products are in the
+    PostgreSQL's older-product branches read a positive query and drop better tiers afterwards
+    (see ``_TextMatch``): a tier is read only when fewer than ``wanted`` products are in the
     better tiers, so its best ``2 * wanted`` candidates hold its best ``wanted`` members.
     """
     wanted = params.page * params.per_page
     conditions = _conditions(_PRODUCT_COLS, params, today)
-    tsv = sa.literal_column(f"products.{PG_TSV_COLUMN}")
     branches = []
-    for tier, query, exclude in text.tiers(ranked):
-        if text.dialect == "sqlite":
+    if text.dialect == "sqlite":
+        for tier, query, _exclude in text.tiers(ranked):
             # The FTS5 table drives, read in rowid order (newest first); it holds only active
             # products.
             fts = sa.table(FTS_TABLE, sa.column("rowid"))
@@ -325,17 +356,65 @@ def _ranked_ids(params: SearchParams, text: _TextMatch, today: date, ranked: boo
                 branch = branch.join(Product, Product.id == fts.c.rowid).where(*conditions)
             inner = branch.limit(wanted).subquery()
             branches.append(sa.select(inner.c.id, inner.c.tier))
-            continue
-        candidates = (sa.select(Product.id.label("id"), tsv.label("tsv"))
-                      .where(Product.active, text.matches(query), *conditions)
-                      .order_by(Product.id.desc())
-                      .limit(wanted if exclude is None else 2 * wanted).subquery())
+        return sa.union_all(*branches).limit(wanted).subquery("ranked")
+
+    tsv = sa.literal_column(f"products.{PG_TSV_COLUMN}")
+    size = min(RECENT_MAX, RECENT_FACTOR * wanted * (4 if conditions else 1))
+    # The newest `size` products, read in id order and no further (the LIMIT fences the plan),
+    # and the id where they stop, which the older branches start below.
+    newest = (sa.select(*_PRODUCT_COLS.__dict__.values(), Product.active, tsv.label("tsv"))
+              .order_by(Product.id.desc()).limit(size).subquery("newest"))
+    floor = sa.func.coalesce(
+        sa.select(Product.id).order_by(Product.id.desc()).offset(size - 1).limit(1)
+        .scalar_subquery(), 0)
+    tiers = text.tiers(ranked)
+    tier_of = sa.literal(tiers[-1][0])
+    if len(tiers) > 1:
+        tier_of = sa.case(*[(text.matches(text.exact(t), newest.c.tsv), t)
+                            for t, _q, _x in tiers[:-1]], else_=tier_of)
+    recent = (sa.select(newest.c.id, tier_of.label("tier"))
+              .where(newest.c.active, text.matches(text.any, newest.c.tsv),
+                     *_conditions(newest.c, params, today))
+              .cte("recent").prefix_with("MATERIALIZED"))
+    for tier, query, exclude in tiers:
+        inner = (sa.select(recent.c.id, recent.c.tier).where(recent.c.tier == tier)
+                 .order_by(recent.c.id.desc()).limit(wanted).subquery())
+        branches.append(sa.select(inner.c.id, inner.c.tier))
+        candidates = _older_candidates(params, text, today, query, floor, conditions)
+        candidates = candidates.limit(wanted if exclude is None else 2 * wanted).subquery()
         branch = sa.select(candidates.c.id, sa.literal(tier).label("tier"))
         if exclude is not None:
             branch = branch.where(sa.not_(text.matches(exclude, candidates.c.tsv)))
         inner = branch.order_by(candidates.c.id.desc()).limit(wanted).subquery()
         branches.append(sa.select(inner.c.id, inner.c.tier))
     return sa.union_all(*branches).limit(wanted).subquery("ranked")
+
+
+def _older_candidates(params: SearchParams, text: _TextMatch, today: date, query: str, floor,
+                      conditions: list) -> sa.Select:
+    """PostgreSQL: ``(id, tsv)`` of active products below ``floor`` matching ``query`` and the
+    filters, newest first (the caller limits it)."""
+    tsv = sa.literal_column(f"products.{PG_TSV_COLUMN}")
+    if params.cert and not params.cert.startswith("ocop_"):
+        # Certified products are fewer than the matches of a common word: the planner may
+        # walk them newest first through the link table's primary key and stop at the page,
+        # which at worst reads every certified product, never the whole table.
+        cert = Certification.__table__
+        link = product_certifications
+        return (sa.select(Product.id.label("id"), tsv.label("tsv"))
+                .select_from(link)
+                .join(cert, cert.c.id == link.c.certification_id)
+                .join(Product, Product.id == link.c.product_id)
+                .where(cert.c.kind == params.cert,
+                       sa.or_(cert.c.expires_on.is_(None), cert.c.expires_on >= today),
+                       link.c.product_id < floor, Product.active, text.matches(query),
+                       *_conditions(_PRODUCT_COLS, params, today, skip="cert"))
+                .ext(distinct_on(link.c.product_id))  # a product with two such certificates
+                .order_by(link.c.product_id.desc()))
+    # "id + 0": no walking the id order here; the full-text index finds the older matches.
+    return (sa.select(Product.id.label("id"), tsv.label("tsv"))
+            .where(Product.active, Product.id < floor, text.matches(query), *conditions)
+            .order_by((Product.id + 0).desc()))
 
 
 def _page_ids(params: SearchParams, text: _TextMatch, today: date):
@@ -358,11 +437,14 @@ def _page_ids(params: SearchParams, text: _TextMatch, today: date):
     if text.tokens:
         stmt = text.matching(stmt)
     name = Product.name_sort_key
-    if by_name and text.dialect == "sqlite" and (text.tokens or len(conditions) > 1):
-        # Filtered: SQLite would walk the name index until enough rows pass the filters (half
-        # the table when they sort late); "+" makes it filter the narrow covering index first
-        # and sort what is left.
-        name = sa.literal_column(f"+{Product.__tablename__}.name_sort_key")
+    if by_name and (text.tokens or len(conditions) > 1):
+        # Filtered: walking the name index until enough rows pass the filters reads half the
+        # table when they sort late (1.6 s at 1,000,000 products on PostgreSQL); an ordering
+        # expression no index serves makes the database filter first and sort what is left
+        # (0.3 s there; on SQLite from the narrow covering index).
+        name = (sa.literal_column(f"+{Product.__tablename__}.name_sort_key")
+                if text.dialect == "sqlite"
+                else Product.name_sort_key.concat(sa.literal(b"", sa.LargeBinary)))
     order = (name, Product.id) if by_name else (Product.id.desc(),)
     page = stmt.order_by(*order).limit(params.per_page).offset(offset).subquery("page")
     return page, ((page.c.name_sort_key, page.c.id) if by_name else (page.c.id.desc(),))
@@ -382,35 +464,55 @@ def _results(params: SearchParams, text: _TextMatch, today: date) -> list[Hit]:
     return [Hit(product, cover) for product, cover in db.session.execute(stmt).unique()]
 
 
+# Counting every match costs tens of milliseconds per 10,000 products (totals and facet counts
+# of a broad search at 1,000,000 products: 0.2-2 s). Counts of 20,000 products or more are kept
+# for a minute per process, keyed by database and search, so a popular search is counted once a
+# minute; below that, counts are always exact and fresh.
+COUNT_CACHE_MIN_PRODUCTS = 20_000
+COUNT_CACHE_SECONDS = 60
+_count_cache: dict[tuple, tuple[float, object]] = {}
+
+
+def clear_count_cache() -> None:
+    """Forget every cached total and facet count (tests, benchmarks, after bulk changes)."""
+    _count_cache.clear()
+
+
+def _cached_count(kind: str, params: SearchParams, today: date, compute, total_of):
+    key = (kind, str(db.engine.url), replace(params, sort="", page=1), today)
+    cached = _count_cache.get(key)
+    if cached and time.monotonic() - cached[0] < COUNT_CACHE_SECONDS:
+        return cached[1]
+    value = compute()
+    if total_of(value) >= COUNT_CACHE_MIN_PRODUCTS:
+        _count_cache[key] = (time.monotonic(), value)
+        while len(_count_cache) > 256:  # oldest first
+            _count_cache.pop(next(iter(_count_cache)))
+    return value
+
+
 def _count(params: SearchParams, text: _TextMatch, today: date) -> int:
-    if text.tokens and text.dialect == "sqlite" and not params.has_filters:
-        return db.session.scalar(text.count_all()) or 0
-    conditions = _conditions(_PRODUCT_COLS, params, today)
-    stmt = sa.select(sa.func.count()).select_from(Product).where(Product.active, *conditions)
-    if text.tokens:
-        stmt = text.matching(stmt)
-    return db.session.scalar(stmt) or 0
+    def compute() -> int:
+        if text.tokens and text.dialect == "sqlite" and not params.has_filters:
+            return db.session.scalar(text.count_all()) or 0
+        conditions = _conditions(_PRODUCT_COLS, params, today)
+        stmt = sa.select(sa.func.count()).select_from(Product).where(Product.active,
+                                                                    *conditions)
+        if text.tokens:
+            stmt = text.matching(stmt)
+        return db.session.scalar(stmt) or 0
 
-
-# Facet counts over many products cost tens of milliseconds; those are kept for a minute per
-# process (keyed by database and search), so a busy browse page does not recount every time.
-FACET_CACHE_MIN_PRODUCTS = 20_000
-FACET_CACHE_SECONDS = 60
-_facet_cache: dict[tuple, tuple[float, dict]] = {}
-
-
-def clear_facet_cache() -> None:
-    """Forget every cached facet count (tests, benchmarks, after bulk changes)."""
-    _facet_cache.clear()
+    return _cached_count("total", params, today, compute, lambda n: n)
 
 
 def _facet_counts(params: SearchParams, text: _TextMatch, today: date) -> dict:
     """One statement: the total and every facet's counts, as ``{(facet, key): count}``."""
-    cache_key = (str(db.engine.url), replace(params, sort="", page=1), today)
-    cached = _facet_cache.get(cache_key)
-    if cached and time.monotonic() - cached[0] < FACET_CACHE_SECONDS:
-        return cached[1]
+    return _cached_count("facets", params, today,
+                         lambda: _count_facets(params, text, today),
+                         lambda counts: counts.get(("total", None), 0))
 
+
+def _count_facets(params: SearchParams, text: _TextMatch, today: date) -> dict:
     columns = (Product.id, Product.organisation_id, Product.ocop_category_id,
                Product.hs_category_id, Product.ocop_stars, Product.price_min_vnd,
                Product.price_max_vnd)
@@ -452,12 +554,7 @@ def _facet_counts(params: SearchParams, text: _TextMatch, today: date) -> dict:
         branch("stars", m.c.ocop_stars, "stars"),
         branch("cert", kinds.c.kind, "cert", source=kinds),
     )
-    counts = {(facet, key): int(n) for facet, key, n in db.session.execute(stmt)}
-    if counts.get(("total", None), 0) >= FACET_CACHE_MIN_PRODUCTS:
-        _facet_cache[cache_key] = (time.monotonic(), counts)
-        while len(_facet_cache) > 256:  # oldest first
-            _facet_cache.pop(next(iter(_facet_cache)))
-    return counts
+    return {(facet, key): int(n) for facet, key, n in db.session.execute(stmt)}
 
 
 def _build_facets(counts: dict, ocop: list[CategoryInfo]) -> Facets:
@@ -497,15 +594,22 @@ OCOP_CACHE_SECONDS = 300
 _ocop_cache: dict[str, tuple[float, tuple[CategoryInfo, ...]]] = {}
 
 
+def _load(key: str, other_path: str | None) -> list[Category]:
+    # The OCOP tree, and an HS category in the same statement when one is wanted.
+    wanted = [Category.scheme == "ocop"] + ([Category.path == other_path] if other_path else [])
+    rows = db.session.scalars(sa.select(Category).where(sa.or_(*wanted))).all()
+    _ocop_cache[key] = (time.monotonic(),
+                        tuple(CategoryInfo.of(c) for c in rows if c.scheme == "ocop"))
+    return rows
+
+
 def ocop_categories() -> tuple[CategoryInfo, ...]:
     """Every OCOP category (levels 1-3), cached per database for :data:`OCOP_CACHE_SECONDS`."""
     key = str(db.engine.url)
     cached = _ocop_cache.get(key)
     if cached is None or time.monotonic() - cached[0] > OCOP_CACHE_SECONDS:
-        rows = db.session.scalars(sa.select(Category).where(Category.scheme == "ocop")).all()
-        cached = (time.monotonic(), tuple(CategoryInfo.of(c) for c in rows))
-        _ocop_cache[key] = cached
-    return cached[1]
+        _load(key, None)
+    return _ocop_cache[key][1]
 
 
 def clear_category_cache() -> None:
@@ -513,13 +617,22 @@ def clear_category_cache() -> None:
     _ocop_cache.clear()
 
 
-def _selected_category(path: str | None, ocop: tuple[CategoryInfo, ...]) -> CategoryInfo | None:
-    if not path:
-        return None
-    if path.startswith("ocop/"):
-        return next((c for c in ocop if c.path == path), None)
-    found = db.session.scalar(sa.select(Category).where(Category.path == path))
-    return CategoryInfo.of(found) if found is not None else None
+def _categories(path: str | None, with_tree: bool):
+    """``(OCOP tree or (), the category at path or None)`` in one statement at most."""
+    is_ocop = (path or "").startswith("ocop/")
+    other = path if path and not is_ocop else None
+    key = str(db.engine.url)
+    cached = _ocop_cache.get(key)
+    stale = cached is None or time.monotonic() - cached[0] > OCOP_CACHE_SECONDS
+    found = None
+    if (with_tree or is_ocop) and stale:
+        found = next((c for c in _load(key, other) if other and c.path == other), None)
+    elif other:
+        found = db.session.scalar(sa.select(Category).where(Category.path == other))
+    tree = ocop_categories() if with_tree or is_ocop else ()
+    if is_ocop:
+        return tree, next((c for c in tree if c.path == path), None)
+    return tree, CategoryInfo.of(found) if found is not None else None
 
 
 def ranked_hits(params: SearchParams, *, today: date | None = None) -> list[Hit]:
@@ -555,9 +668,7 @@ def search(params: SearchParams, *, with_facets: bool = False, today: date | Non
     Pages past the end give no hits (``total`` still counts all). Database errors propagate.
     """
     today = today or local_today()
-    needs_ocop = with_facets or (params.category or "").startswith("ocop/")
-    ocop = ocop_categories() if needs_ocop else ()
-    selected = _selected_category(params.category, ocop)
+    ocop, selected = _categories(params.category, with_tree=with_facets)
     unknown = bool(params.category) and selected is None
     if unknown and strict:
         raise UnknownCategory(params.category)

@@ -4,9 +4,11 @@ Revision ID: 0003_search
 Revises: 0002
 Create Date: 2026-11-29 19:00:00
 
-SQLite gets an FTS5 external-content table with triggers; PostgreSQL a generated tsvector column
-with a GIN index (see matchmaker/catalogue/search_index.py). Existing products get their search
-and sort keys computed here, with the same functions the application uses.
+SQLite gets a contentless FTS5 table of the active products, kept by triggers, and a narrow
+covering index; PostgreSQL a generated (stripped) tsvector column with a GIN index over active
+products (see matchmaker/catalogue/search_index.py; Alembic's autogenerate must skip these with
+search_index.include_name). Existing products get their search and sort keys computed here, with
+the same functions the application uses, before the index is filled.
 """
 from alembic import op
 import sqlalchemy as sa
