@@ -169,8 +169,9 @@ class _TextMatch:
     """
 
     def __init__(self, dialect: str, tokens: tuple[str, ...]):
-        if dialect not in ("sqlite", "postgresql"):  # pragma: no cover
-            raise NotImplementedError(f"full-text search is not set up for {dialect}")
+        if dialect not in ("sqlite", "postgresql"):
+            # Only the two supported databases have the full-text structures (0003_search).
+            raise RuntimeError(f"full-text search supports SQLite and PostgreSQL, not {dialect}")
         self.dialect = dialect
         self.tokens = tokens
         if not tokens:
