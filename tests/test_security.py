@@ -85,6 +85,8 @@ def test_out_of_range_numbers_in_urls_are_not_server_errors(client, app_ctx):
     for page in ("1000000000000000000", "99999999999999999999", "-1", "abc", "٣"):
         response = client.get(f"/admin/users?page={page}")
         assert response.status_code == 200, page
+        assert client.get(f"/products/?page={page}").status_code in (200, 400), page
+        assert client.get(f"/api/v1/products?page={page}").status_code in (200, 400), page
     # Ids in paths: every <int:…> route of the app uses the bounded converter.
     assert client.application.url_map.converters["int"] is BoundedIntConverter
     urls = Map([Rule("/x/<int:ident>", endpoint="x")],

@@ -17,6 +17,7 @@ from matchmaker.catalogue.search_index import search_tokens
 from matchmaker.money import InvalidAmount, parse_vnd
 from matchmaker.organisations.divisions import is_province
 from matchmaker.organisations.models import CertificationKind
+from matchmaker.pagination import MAX_PAGE
 
 SORTS = ("relevance", "name", "newest")
 DEFAULT_PER_PAGE = 20
@@ -98,8 +99,9 @@ class SearchParams:
 
 
 def _int(text: str) -> int | None:
+    # At most 9 digits: anything longer would only overflow the database's integers.
     text = text.strip()
-    return int(text) if text.isascii() and text.isdigit() else None
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 9 else None
 
 
 def _price(args: Mapping[str, str], name: str, errors: dict) -> int | None:
@@ -172,7 +174,7 @@ def parse_params(args: Mapping[str, str]) -> tuple[SearchParams, dict[str, objec
     if page:
         number = _int(page)
         if number is not None and number >= 1:
-            values["page"] = number
+            values["page"] = min(number, MAX_PAGE)
         else:
             errors["page"] = MESSAGES["page"]
 
