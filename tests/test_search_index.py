@@ -2,8 +2,6 @@
 full-text index structures created by migration 0003_search."""
 
 import sqlalchemy as sa
-from alembic.autogenerate import compare_metadata
-from alembic.migration import MigrationContext
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -158,15 +156,6 @@ def test_reindex_products_repairs_keys_written_behind_the_orms_back(app_ctx):
     assert found("nghia dan") == ["Cam Vinh"]
     assert product.name_sort_key == name_sort_key("Cam Vinh")
     assert reindex_products(db.session) == 0
-
-
-def test_schema_matches_the_models_apart_from_the_search_objects(app_ctx):
-    # tests/test_db.py compares without include_name; it needs it once 0003_search is in.
-    with db.engine.connect() as conn:
-        context = MigrationContext.configure(
-            conn, opts={"compare_type": True, "include_name": include_name})
-        diff = compare_metadata(context, db.metadata)
-    assert diff == []
 
 
 def test_full_text_structures_exist_after_all_migrations(app_ctx):
