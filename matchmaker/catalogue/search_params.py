@@ -170,20 +170,13 @@ def parse_params(args: Mapping[str, str]) -> tuple[SearchParams, dict[str, objec
     elif sort:
         errors["sort"] = MESSAGES["sort"]
 
-    page = (args.get("page") or "").strip()
-    if page:
-        number = _int(page)
-        if number is not None and number >= 1:
-            values["page"] = min(number, MAX_PAGE)
-        else:
-            errors["page"] = MESSAGES["page"]
-
-    per_page = (args.get("per_page") or "").strip()
-    if per_page:
-        number = _int(per_page)
-        if number is not None and number >= 1:
-            values["per_page"] = min(number, MAX_PER_PAGE)
-        else:
-            errors["per_page"] = MESSAGES["per_page"]
+    for name, maximum in (("page", MAX_PAGE), ("per_page", MAX_PER_PAGE)):
+        raw = (args.get(name) or "").strip()
+        if raw:
+            number = _int(raw)
+            if number is not None and number >= 1:
+                values[name] = min(number, maximum)
+            else:
+                errors[name] = MESSAGES[name]
 
     return SearchParams(**values), errors
