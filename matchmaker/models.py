@@ -10,7 +10,10 @@ from matchmaker.catalogue.models import (  # noqa: F401
     ProductImage,
     SourcingNeed,
 )
+from matchmaker.events.models import Event, EventSession, Registration, RegistrationDelegate  # noqa: F401,E501
+from matchmaker.history import StatusChange  # noqa: F401
 from matchmaker.imports.models import ImportRow, MatchReview, ProducerImport  # noqa: F401
+from matchmaker.notifications.models import Notification  # noqa: F401
 from matchmaker.organisations.models import (  # noqa: F401
     Certification,
     DeliveryProvince,

@@ -81,6 +81,7 @@ def register_extensions(app: Flask) -> None:
 
 def _setup_login(app: Flask) -> None:
     from matchmaker.auth.models import LoginSession, User
+    from matchmaker.notifications.models import Notification
 
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
@@ -92,12 +93,19 @@ def _setup_login(app: Flask) -> None:
         ident, _sep, token = user_id.partition(":")
         if not ident.isdigit() or len(ident) > 12 or not token:
             return None
-        # One statement: the user (with organisation, joined) and its live login session.
-        user = db.session.scalar(
-            sa.select(User).join(LoginSession, LoginSession.user_id == User.id)
-            .where(User.id == int(ident), LoginSession.id == token, User.active.is_(True)))
-        if user is not None:
-            user.login_session_id = token
+        # One statement: the user (with organisation, joined), its live login session and
+        # the number of its unread notifications (for the bell in the navigation bar).
+        unread = (sa.select(sa.func.count(Notification.id))
+                  .where(Notification.user_id == User.id, Notification.read_at.is_(None))
+                  .scalar_subquery())
+        row = db.session.execute(
+            sa.select(User, unread).join(LoginSession, LoginSession.user_id == User.id)
+            .where(User.id == int(ident), LoginSession.id == token, User.active.is_(True))
+        ).first()
+        if row is None:
+            return None
+        user, user.unread_notifications = row
+        user.login_session_id = token
         return user
 
 
@@ -108,11 +116,13 @@ def register_blueprints(app: Flask) -> None:
     from matchmaker.auth import bp as auth_bp
     from matchmaker.catalogue import bp as catalogue_bp
     from matchmaker.core import bp as core_bp
+    from matchmaker.events import bp as events_bp
     from matchmaker.imports import bp as imports_bp
+    from matchmaker.notifications import bp as notifications_bp
     from matchmaker.organisations import bp as organisations_bp
 
     for blueprint in (core_bp, auth_bp, admin_bp, organisations_bp, catalogue_bp, imports_bp,
-                      api_bp):
+                      events_bp, notifications_bp, api_bp):
         app.register_blueprint(blueprint)
 
 

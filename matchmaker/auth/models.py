@@ -84,6 +84,7 @@ class User(UserMixin, TimestampMixin, db.Model):
 
     # The login session this object was loaded for (set by the loader or at login).
     login_session_id = None  # a plain attribute, not a column
+    unread_notifications = 0  # set by the user loader, not a column
 
     def set_password(self, password: str) -> None:
         """Hash and store ``password`` (scrypt, after NFC normalisation)."""

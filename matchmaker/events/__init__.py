@@ -1,0 +1,5 @@
+"""Events (business-matching conferences) and registrations."""
+
+from flask import Blueprint
+
+bp = Blueprint("events", __name__)
