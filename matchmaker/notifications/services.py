@@ -29,3 +29,17 @@ def registration_changed(registration, change) -> None:
            {"event_id": registration.event_id, "registration_id": registration.id,
             "note": change.note or ""},
            f"/registrations/{registration.id}")
+
+
+def event_cancelled(event) -> None:
+    """Tell the members of every organisation still registered that the event is off."""
+    from matchmaker.auth.models import User
+    from matchmaker.events.models import ACTIVE, Registration
+
+    user_ids = db.session.scalars(
+        sa.select(User.id).join(Registration,
+                                Registration.organisation_id == User.organisation_id)
+        .where(Registration.event_id == event.id, User.active.is_(True),
+               Registration.status.in_([s.value for s in ACTIVE])))
+    notify(user_ids, "event.cancelled",
+           {"event_id": event.id, "note": event.cancel_reason or ""}, f"/events/{event.id}")
