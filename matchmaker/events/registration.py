@@ -181,8 +181,10 @@ def register(event_id: int, organisation: Organisation, side: str,
     the back of the queue). Raises :class:`RegistrationError` (``no_event``, ``closed``,
     ``side``, ``already``, ``rejected``, ``delegates``, ``product``, ``need``).
     """
-    now = now or utcnow()
     event = lock_event(event_id)
+    # The time is read under the lock, so that the waitlist's order (queued_at) is the
+    # order in which places were decided, also when requests waited for the lock.
+    now = now or utcnow()
     if event is None:
         raise RegistrationError("no_event")
     if not event.registration_open(now):
