@@ -5,6 +5,11 @@ Environment variables:
     SECRET_KEY     signs sessions and CSRF tokens; required in production.
     REDIS_URL      optional; shared storage for rate limits across worker processes.
     PROXY_COUNT    reverse proxies to trust for the client address (default 0).
+    SITE_URL       the site's address for links in e-mails sent outside a request
+                   (default ``http://localhost:5000``).
+    MAIL_SERVER    SMTP host; when unset, e-mails are written to the log instead.
+    MAIL_PORT, MAIL_USE_TLS, MAIL_USE_SSL, MAIL_USERNAME, MAIL_PASSWORD, MAIL_DEFAULT_SENDER
+                   the rest of the SMTP settings (port 587 with TLS is usual).
 """
 
 import os
@@ -12,6 +17,11 @@ from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent
 INSTANCE_DIR = BASE_DIR / "instance"
+
+
+def _flag(name: str) -> bool:
+    """An on/off environment variable: ``1``, ``true``, ``yes``, ``on`` (any case) are on."""
+    return (os.environ.get(name) or "").strip().lower() in {"1", "true", "yes", "on"}
 
 
 def _default_sqlite_url() -> str:
@@ -53,6 +63,16 @@ class Config:
     FORCE_HTTPS = False
     HSTS = False
 
+    # E-mail (Flask-Mail). Without MAIL_SERVER e-mails go to the "matchmaker.mail" log.
+    SITE_URL = os.environ.get("SITE_URL") or "http://localhost:5000"
+    MAIL_SERVER = os.environ.get("MAIL_SERVER") or None
+    MAIL_PORT = int(os.environ.get("MAIL_PORT") or 25)
+    MAIL_USE_TLS = _flag("MAIL_USE_TLS")
+    MAIL_USE_SSL = _flag("MAIL_USE_SSL")
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME") or None
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD") or None
+    MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER") or "Matchmaker <noreply@localhost>"
+
 
 class DevelopmentConfig(Config):
     """Local use with ``make run``: SQLite in ``instance/``, readable errors."""
@@ -67,6 +87,7 @@ class TestingConfig(Config):
     TESTING = True
     SECRET_KEY = "testing-secret"
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL") or "sqlite://"
+    MAIL_SERVER = None  # e-mails to the log; tests that want SMTP set it themselves
 
 
 class ProductionConfig(Config):

@@ -8,6 +8,12 @@
   three sourcing needs each. Their names start with "(Demo)": **they are fictional**.
 * Three logins: an organiser, a member of the imported "Công ty CP Dược liệu Pù Mát", and a
   member of the fictional "(Demo) Chuỗi siêu thị Sông Lam".
+* One published, upcoming event in Nghệ An, :data:`EVENT_TITLE` (:func:`_seed_event`), with
+  most demo organisations registered through the real registration rules
+  (:func:`matchmaker.events.registration.register` and ``approve``): producers with their
+  products, distributors with their sourcing needs. Two registrations stay pending for the
+  organiser to approve; the demo distributor login's organisation is left unregistered so
+  that a visitor can try registering. No email is sent for these registrations.
 
 Every step is idempotent: records are looked up by a natural key (identity key, name,
 organisation + title) before being created, and the importer adds nothing for a file it
@@ -18,7 +24,7 @@ users have moved.
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 from pathlib import Path
 
 import click
@@ -33,12 +39,17 @@ from matchmaker.catalogue.models import (
     SourcingNeed,
 )
 from matchmaker.catalogue.taxonomy import load_categories
+from matchmaker.events import registration as registration_rules
+from matchmaker.events.models import Event, EventSession, EventStatus, RegistrationSide
 from matchmaker.extensions import db
+from matchmaker.history import Subject, change_status
+from matchmaker.imports.models import MatchReview
 from matchmaker.imports.services import import_producers
+from matchmaker.notifications import mail
 from matchmaker.organisations.identity import identity_key
 from matchmaker.organisations.models import BuyerType, DeliveryProvince, Organisation, Side
 from matchmaker.permissions import Role
-from matchmaker.timeutil import to_local, utcnow
+from matchmaker.timeutil import local_to_utc, to_local, utcnow
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 PRODUCERS_FILE = DATA_DIR / "producers" / "nghe-an-ocop-products-from-news.csv"
@@ -169,6 +180,36 @@ DISTRIBUTORS = (
 )
 
 
+EVENT_TITLE = "Hội nghị kết nối cung cầu sản phẩm OCOP Nghệ An 2026"
+EVENT_VENUE = "Trung tâm Hội nghị tỉnh Nghệ An, Vinh, Nghệ An"
+EVENT_DESCRIPTION = (
+    "Sự kiện minh họa (dữ liệu demo).\n\n"
+    "Hội nghị kết nối các chủ thể OCOP của Nghệ An với siêu thị, nhà bán buôn, doanh nghiệp "
+    "xuất khẩu, sàn thương mại điện tử, khách sạn và bếp ăn tập thể.\n\n"
+    "Chương trình: 08:00 đón tiếp đại biểu và khai mạc; 08:30–11:30 và 13:30–16:30 gặp gỡ "
+    "giao thương B2B theo lịch hẹn (20 bàn, mỗi cuộc gặp 20 phút); 16:30 ký kết biên bản ghi "
+    "nhớ hợp tác và bế mạc.\n\n"
+    "Nhà sản xuất mang theo hàng mẫu, bảng giá và giấy chứng nhận OCOP; nhà phân phối cho "
+    "biết nhu cầu thu mua, sản lượng và tiêu chuẩn cần có.")
+#: The event is put on the first weekday at least this many days after the seeding.
+EVENT_LEAD_DAYS = 30
+EVENT_DAY = (time(8, 0), time(17, 0))  # Vietnam time
+EVENT_SESSIONS = ((time(8, 30), time(11, 30)), (time(13, 30), time(16, 30)))
+#: Registration closes this many days before the event starts.
+REGISTRATION_CLOSES_DAYS_BEFORE = 2
+
+# Delegates' names are made up from these, in turn (plausible, not real people).
+FAMILY_NAMES = ("Nguyễn", "Trần", "Lê", "Phan", "Hồ", "Hoàng", "Đặng", "Võ", "Thái", "Cao",
+                "Bùi", "Ngô", "Đinh")
+MEN = (("Văn", "Hùng"), ("Đình", "Phúc"), ("Văn", "Thắng"), ("Cảnh", "Toàn"), ("Hữu", "Long"),
+       ("Văn", "Quang"), ("Đức", "Minh"), ("Văn", "Sơn"), ("Xuân", "Hải"))
+WOMEN = (("Thị", "Lan"), ("Thị", "Hương"), ("Thị Thu", "Hà"), ("Thị", "Mai"),
+         ("Thị", "Hằng"), ("Thị", "Nga"), ("Thị Kim", "Oanh"), ("Thị", "Thảo"))
+PRODUCER_TITLES = ("Giám đốc", "Trưởng phòng Kinh doanh")
+COOPERATIVE_TITLES = ("Giám đốc HTX", "Cán bộ phụ trách thị trường")
+DISTRIBUTOR_TITLES = ("Trưởng phòng Thu mua", "Chuyên viên phát triển ngành hàng")
+
+
 def _find_organisation(name: str) -> Organisation | None:
     key = identity_key(name)
     return db.session.scalar(sa.select(Organisation).where(Organisation.identity_key == key)
@@ -255,9 +296,123 @@ def _seed_accounts(password: str, echo: Callable[[str], None]) -> int:
     return created
 
 
+def event_dates(now: datetime) -> tuple[datetime, datetime]:
+    """Start and end (aware UTC) of the demo event for a seeding at ``now``: the first
+    weekday at least :data:`EVENT_LEAD_DAYS` days later, 08:00–17:00 Vietnam time."""
+    day = to_local(now).date() + timedelta(days=EVENT_LEAD_DAYS)
+    while day.weekday() >= 5:  # Saturday, Sunday
+        day += timedelta(days=1)
+    start, end = EVENT_DAY
+    return (local_to_utc(datetime.combine(day, start)),
+            local_to_utc(datetime.combine(day, end)))
+
+
+def _delegates(index: int, titles: tuple[str, str]) -> list[registration_rules.Delegate]:
+    """One or two delegates (every other organisation sends two), names made up in turn."""
+    people = []
+    for position in range(1 + index % 2):
+        n = 2 * index + position
+        names = WOMEN if n % 2 else MEN
+        middle, given = names[n // 2 % len(names)]
+        family = FAMILY_NAMES[n % len(FAMILY_NAMES)]
+        people.append(registration_rules.Delegate(f"{family} {middle} {given}", titles[position]))
+    return people
+
+
+def _event_organisations() -> tuple[list[Organisation], list[Organisation]]:
+    """The producers and distributors the demo registers, in a fixed order.
+
+    Producers: the imported ones with an active product, except one an import flagged as a
+    possible duplicate (an organiser has yet to decide on it). Distributors: the demo ones but
+    the demo distributor login's, left for a visitor to register.
+    """
+    doubtful = set(db.session.scalars(sa.select(MatchReview.organisation_id).where(
+        MatchReview.status == "pending", MatchReview.organisation_id.is_not(None))))
+    with_products = sa.select(Product.organisation_id).where(Product.active.is_(True))
+    producers = [org for org in db.session.scalars(
+        sa.select(Organisation).where(Organisation.source == "imported",
+                                      Organisation.id.in_(with_products))
+        .order_by(Organisation.id)) if org.id not in doubtful and org.is_producer]
+    distributors = list(db.session.scalars(
+        sa.select(Organisation).where(Organisation.source == "demo",
+                                      Organisation.name != DISTRIBUTOR_ORGANISATION)
+        .order_by(Organisation.id)))
+    return producers, [org for org in distributors if org.is_distributor]
+
+
+def _featured_categories(producers: list[Organisation]) -> list[Category]:
+    # The OCOP product sets (second level, e.g. I.4) of the registered producers' products.
+    codes = set(db.session.scalars(
+        sa.select(Category.code).join(Product, Product.ocop_category_id == Category.id)
+        .where(Product.organisation_id.in_([o.id for o in producers]),
+               Product.active.is_(True), Category.scheme == "ocop")))
+    sets = {code if code.count(".") <= 1 else code.rsplit(".", 1)[0] for code in codes}
+    return list(db.session.scalars(sa.select(Category).where(
+        Category.scheme == "ocop", Category.code.in_(sorted(sets))).order_by(Category.path)))
+
+
+def _seed_event(echo: Callable[[str], None]) -> int:
+    if db.session.scalar(sa.select(Event.id).where(Event.title == EVENT_TITLE)) is not None:
+        return 0
+    users = dict(db.session.execute(sa.select(User.email, User.id).where(
+        User.email.in_(["organiser@example.com", "producer@example.com"]))).all())
+    organiser_id = users["organiser@example.com"]
+    now = utcnow()
+    starts_at, ends_at = event_dates(now)
+    day = to_local(starts_at).date()
+    producers, distributors = _event_organisations()
+    event = Event(
+        title=EVENT_TITLE, description=EVENT_DESCRIPTION, venue=EVENT_VENUE,
+        province_code=NGHE_AN, starts_at=starts_at, ends_at=ends_at,
+        registration_opens_at=local_to_utc(datetime.combine(to_local(now).date(), time())),
+        registration_closes_at=starts_at - timedelta(days=REGISTRATION_CLOSES_DAYS_BEFORE),
+        producer_capacity=60, distributor_capacity=40, requires_approval=True,
+        meeting_minutes=20, break_minutes=5, table_count=20, created_by_id=organiser_id,
+        categories=_featured_categories(producers),
+        sessions=[EventSession(starts_at=local_to_utc(datetime.combine(day, a)),
+                               ends_at=local_to_utc(datetime.combine(day, b)))
+                  for a, b in EVENT_SESSIONS])
+    db.session.add(event)
+    change_status(event, Subject.EVENT, EventStatus.DRAFT, organiser_id)
+    event.published_at = now
+    change_status(event, Subject.EVENT, EventStatus.PUBLISHED, organiser_id)
+
+    # The last producer and the last distributor stay pending, for the organiser to approve.
+    entries = [(org, RegistrationSide.PRODUCER, i == len(producers) - 1)
+               for i, org in enumerate(producers)]
+    entries += [(org, RegistrationSide.DISTRIBUTOR, i == len(distributors) - 1)
+                for i, org in enumerate(distributors)]
+    approved = 0
+    with mail.suppressed():
+        for index, (org, side, stays_pending) in enumerate(entries):
+            if side == RegistrationSide.PRODUCER:
+                titles = COOPERATIVE_TITLES if org.legal_form == "cooperative" \
+                    else PRODUCER_TITLES
+                offer = {"product_ids": list(db.session.scalars(sa.select(Product.id).where(
+                    Product.organisation_id == org.id, Product.active.is_(True))))}
+            else:
+                titles = DISTRIBUTOR_TITLES
+                offer = {"need_ids": list(db.session.scalars(sa.select(SourcingNeed.id).where(
+                    SourcingNeed.organisation_id == org.id, SourcingNeed.active.is_(True))))}
+            # The demo producer login registered its own company; the organiser's staff
+            # entered the others from the sign-up sheets.
+            by = users.get("producer@example.com") if org.name == PRODUCER_ORGANISATION \
+                else organiser_id
+            registration = registration_rules.register(
+                event.id, org, side, _delegates(index, titles), by_user_id=by, now=now, **offer)
+            if not stays_pending:
+                approved += registration_rules.approve(registration, organiser_id)
+    echo(f"Demo event \"{EVENT_TITLE}\" on {day.strftime('%d/%m/%Y')} in Vinh: "
+         f"{len(entries)} organisations registered ({len(producers)} producers, "
+         f"{len(distributors)} distributors), {approved} approved, "
+         f"{len(entries) - approved} pending; {DISTRIBUTOR_ORGANISATION} is not registered.")
+    return 1 + len(entries)
+
+
 def seed(password: str, echo: Callable[[str], None] = click.echo) -> int:
     """Load the categories, import the Nghệ An producers, add the demo distributors, their
-    needs and the demo accounts (see the module docstring); say what was done via ``echo``.
+    needs, the demo accounts and the demo event with its registrations (see the module
+    docstring); say what was done via ``echo``.
 
     Returns the number of records created. Flushes, does not commit.
 
@@ -281,4 +436,5 @@ def seed(password: str, echo: Callable[[str], None] = click.echo) -> int:
     created += _seed_distributors(echo)
     created += _seed_accounts(password, echo)
     _drop_placeholders(echo)
+    created += _seed_event(echo)
     return created

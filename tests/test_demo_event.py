@@ -1,0 +1,112 @@
+"""``flask seed-demo``'s event: published, upcoming, in Nghệ An, most demo organisations
+registered through the registration rules; running the seed again adds nothing."""
+
+from datetime import UTC, datetime, timedelta
+
+import sqlalchemy as sa
+
+from matchmaker.auth.models import User
+from matchmaker.demo import (
+    DISTRIBUTOR_ORGANISATION,
+    EVENT_TITLE,
+    PRODUCER_ORGANISATION,
+    event_dates,
+)
+from matchmaker.events.models import Event, Registration, RegistrationDelegate
+from matchmaker.extensions import db
+from matchmaker.history import StatusChange, Subject
+from matchmaker.notifications.models import Notification
+from matchmaker.organisations.models import Organisation
+from matchmaker.timeutil import to_local, utcnow
+from tests.test_demo import seed
+from tests.test_import import table_counts
+
+
+def count(model, *where) -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(model).where(*where))
+
+
+def test_seed_demo_adds_one_published_upcoming_event_in_nghe_an(app, app_ctx):
+    output = seed(app)
+    assert f'Demo event "{EVENT_TITLE}"' in output
+    db.session.rollback()
+    event = db.session.scalar(sa.select(Event))
+    assert event.title == EVENT_TITLE and event.province_code == 40
+    assert event.status == "published" and event.published_at is not None
+    now = utcnow()
+    assert event.starts_at >= now + timedelta(days=30)
+    assert event.registration_open(now) and event.requires_approval
+    assert event.registration_closes_at <= event.starts_at - timedelta(days=2)
+    start, end = to_local(event.starts_at), to_local(event.ends_at)
+    assert (start.hour, end.hour, start.date()) == (8, 17, end.date())
+    assert start.weekday() < 5
+    assert [(to_local(s.starts_at).strftime("%H:%M"), to_local(s.ends_at).strftime("%H:%M"))
+            for s in event.sessions] == [("08:30", "11:30"), ("13:30", "16:30")]
+    assert (event.producer_capacity, event.distributor_capacity, event.table_count,
+            event.meeting_minutes, event.break_minutes) == (60, 40, 20, 20, 5)
+    codes = {c.code for c in event.categories}
+    assert {"I.4", "I.5", "III.1", "IV.1"} <= codes
+    assert {c.scheme for c in event.categories} == {"ocop"}
+    assert [c.to_status for c in db.session.scalars(sa.select(StatusChange).where(
+        StatusChange.subject_type == Subject.EVENT).order_by(StatusChange.id))] == \
+        ["draft", "published"]
+
+
+def test_most_demo_organisations_are_registered_and_approved(app, app_ctx):
+    seed(app)
+    db.session.rollback()
+    registrations = db.session.scalars(sa.select(Registration)).all()
+    statuses = [r.status for r in registrations]
+    organisations = count(Organisation)
+    assert len(registrations) >= organisations * 3 // 4
+    assert statuses.count("approved") >= len(registrations) - 2
+    assert 1 <= statuses.count("pending") <= 2
+    by_name = {r.organisation.name: r for r in registrations}
+    assert by_name[PRODUCER_ORGANISATION].status == "approved"
+    assert DISTRIBUTOR_ORGANISATION not in by_name  # left for a visitor to try
+    for registration in registrations:
+        assert 1 <= len(registration.delegates) <= 2
+        if registration.side == "producer":
+            assert registration.products and not registration.needs
+        else:
+            assert registration.needs and not registration.products
+    assert {r.side for r in registrations} == {"producer", "distributor"}
+    names = {d.full_name for d in db.session.scalars(sa.select(RegistrationDelegate))}
+    assert "Nguyễn Văn Hùng" in names and all(len(n.split()) >= 3 for n in names)
+    # Every registration went through the rules: a history line per change, with who.
+    changes = db.session.scalars(sa.select(StatusChange).where(
+        StatusChange.subject_type == Subject.REGISTRATION)).all()
+    assert len(changes) == len(registrations) + statuses.count("approved")
+    organiser = db.session.scalar(sa.select(User).where(User.email == "organiser@example.com"))
+    assert all(c.changed_by_id for c in changes)
+    assert {c.changed_by_id for c in changes if c.to_status == "approved"} == {organiser.id}
+    # The demo producer login finds its approval among its notifications.
+    producer = db.session.scalar(sa.select(User).where(User.email == "producer@example.com"))
+    kinds = db.session.scalars(sa.select(Notification.kind).where(
+        Notification.user_id == producer.id)).all()
+    assert kinds == ["registration.approved"]
+
+
+def test_seeding_twice_adds_no_event_and_no_registration(app, app_ctx):
+    seed(app)
+    before = table_counts()
+    assert before["events"] == 1 and before["registrations"] > 20
+    output = seed(app)
+    assert "Demo event" not in output and "Demo data ready (0 new records)." in output
+    assert table_counts() == before
+
+
+def test_seeding_sends_no_email(app, app_ctx, caplog):
+    caplog.set_level("INFO", logger="matchmaker.mail")
+    seed(app)
+    assert not [r for r in caplog.records if r.name == "matchmaker.mail"]
+
+
+def test_the_event_falls_on_a_weekday_at_least_30_days_ahead():
+    # Friday 2026-11-27 23:00 UTC is Saturday 28 November in Vietnam; +30 days is Monday
+    # 28 December. From Thursday 19 November +30 days is Saturday 19 December: Monday 21.
+    start, end = event_dates(datetime(2026, 11, 27, 23, 0, tzinfo=UTC))
+    assert start == datetime(2026, 12, 28, 1, 0, tzinfo=UTC)  # 08:00 in Vietnam
+    assert end == datetime(2026, 12, 28, 10, 0, tzinfo=UTC)
+    start, _end = event_dates(datetime(2026, 11, 19, 3, 0, tzinfo=UTC))
+    assert to_local(start).date().isoformat() == "2026-12-21"
