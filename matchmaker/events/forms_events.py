@@ -30,6 +30,7 @@ from wtforms.validators import DataRequired, InputRequired, Length
 from matchmaker.catalogue.forms import CHOOSE_FROM_LIST, MultiCheckbox, Select
 from matchmaker.events.models import Event, EventStatus, RegistrationSide
 from matchmaker.events.services import MAX_SESSIONS, EventError, EventFields, event_problems
+from matchmaker.text import normalise
 from matchmaker.timeutil import local_to_utc, to_local
 
 EVENT_STATUS_LABELS = {
@@ -79,6 +80,9 @@ FIELD_MESSAGES = {
     "too_many_sessions": ("sessions", _l("Too many sessions.")),
 }
 _TIME_CODES = {"ends_before_start", "registration_order", "registration_after_end"}
+# Dates outside these years are typing mistakes; year 1 would not even convert to UTC.
+YEARS = (2000, 2099)
+YEAR_MESSAGE = _l("Enter a date between the year 2000 and the year 2099.")
 _ANY_TIME = datetime(2000, 1, 1, 8, 0)  # stands in for a time that was not typed
 
 
@@ -103,6 +107,13 @@ def capacity_message(side: str, taken: int) -> str:
         "%(num)d distributors already hold a place: the capacity cannot be lower.", taken)
 
 
+def _check_year(field) -> None:
+    """Refuse (and forget) a parsed date outside :data:`YEARS`."""
+    if field.data is not None and not YEARS[0] <= field.data.year <= YEARS[1]:
+        field.data = None
+        raise ValueError(YEAR_MESSAGE)
+
+
 class LocalDateTimeField(DateTimeLocalField):
     """Vietnam wall time from ``<input type="datetime-local">``; ``data`` is naive local
     time. Also takes ``31/12/2026 08:30`` from browsers without a picker."""
@@ -121,6 +132,7 @@ class LocalDateTimeField(DateTimeLocalField):
         except ValueError:
             self.data = None
             raise ValueError(_l("Enter a date and time, e.g. 31/12/2026 08:30.")) from None
+        _check_year(self)
 
 
 class OptionalDateField(DateField):
@@ -135,6 +147,7 @@ class OptionalDateField(DateField):
         except ValueError:
             self.data = None
             raise ValueError(_l("Enter a valid date, e.g. 31/12/2026.")) from None
+        _check_year(self)
 
 
 class OptionalTimeField(TimeField):
@@ -173,7 +186,17 @@ class WholeNumberField(IntegerField):
             raise ValueError(_l("This number is too large."))
 
 
-class SessionRow(Form):
+class SubForm(Form):
+    """A row of a ``FieldList(FormField(...))``: a plain WTForms form (no CSRF field of its
+    own) whose built-in messages ("Field cannot be longer than …") are translated like every
+    FlaskForm's (see :mod:`matchmaker.forms`); a plain ``Form`` would show them in English."""
+
+    class Meta:
+        def get_translations(self, form):
+            return FlaskForm.Meta.get_translations(self, form)
+
+
+class SessionRow(SubForm):
     """One meeting session: a day and its start and end times (Vietnam time)."""
 
     day = OptionalDateField(_l("Day"))
@@ -191,12 +214,14 @@ class SessionRow(Form):
 class EventForm(FlaskForm):
     """Create or edit an event. Build it with :meth:`build` so the choices are filled in."""
 
-    title = StringField(_l("Title"), filters=[_strip], validators=[
+    # One-line texts are normalised before their length is checked: NFC can lengthen text,
+    # and the database counts the stored (normalised) characters.
+    title = StringField(_l("Title"), filters=[normalise], validators=[
         DataRequired(_l("Enter the event's title.")), Length(max=255)])
     description = TextAreaField(_l("Description"), filters=[_strip],
                                 validators=[Length(max=10_000)], render_kw={"rows": 5},
                                 description=_l("Programme, who should come, what to bring."))
-    venue = StringField(_l("Venue"), filters=[_strip], validators=[Length(max=255)],
+    venue = StringField(_l("Venue"), filters=[normalise], validators=[Length(max=255)],
                         description=_l("e.g. Trung tâm Hội nghị tỉnh, 1 Quang Trung, Vinh"))
     province = Select(_l("Province"), coerce=_optional_int,
                       validators=[InputRequired(_l("Choose the province."))])

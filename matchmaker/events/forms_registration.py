@@ -13,7 +13,6 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     FieldList,
-    Form,
     FormField,
     RadioField,
     StringField,
@@ -23,10 +22,12 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional, ValidationError
 
 from matchmaker.catalogue.forms import MultiCheckbox
+from matchmaker.events.forms_events import SubForm
 from matchmaker.events.models import MAX_DELEGATES, RegistrationSide
 from matchmaker.events.registration import Delegate
 from matchmaker.organisations.forms import PHONE_MESSAGES
 from matchmaker.organisations.identifiers import InvalidPhone, format_phone, normalise_phone
+from matchmaker.text import normalise
 
 SIDE_LABELS = {
     RegistrationSide.PRODUCER: _l("Producer (I bring products)"),
@@ -39,12 +40,14 @@ def _strip(value):
     return value.strip() if isinstance(value, str) else value
 
 
-class DelegateForm(Form):
+class DelegateForm(SubForm):
     """One delegate row. A row without a name is ignored unless it is the first, or has a
     job title or phone (then the name is asked for)."""
 
-    full_name = StringField(_l("Full name"), filters=[_strip], validators=[Length(max=120)])
-    job_title = StringField(_l("Job title"), filters=[_strip], validators=[Length(max=120)])
+    # Normalised before the length check: NFC can lengthen text, and the database counts
+    # the stored (normalised) characters.
+    full_name = StringField(_l("Full name"), filters=[normalise], validators=[Length(max=120)])
+    job_title = StringField(_l("Job title"), filters=[normalise], validators=[Length(max=120)])
     phone = StringField(_l("Phone"), filters=[_strip], validators=[Optional()],
                         description=_l("e.g. 0912 345 678 or 0238 3844 555"))
 

@@ -17,6 +17,8 @@ from matchmaker.organisations.models import Organisation
 from matchmaker.text import fold, normalise
 
 MAX_DELEGATES = 5
+TITLE_LENGTH = 255
+NAME_LENGTH = 120
 
 
 class EventStatus(StrEnum):
@@ -96,8 +98,8 @@ class Event(TimestampMixin, db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    title: Mapped[str] = mapped_column(sa.String(255))
-    title_key: Mapped[str] = mapped_column(sa.String(255))
+    title: Mapped[str] = mapped_column(sa.String(TITLE_LENGTH))
+    title_key: Mapped[str] = mapped_column(sa.String(TITLE_LENGTH))
     description: Mapped[str | None] = mapped_column(sa.Text)
     venue: Mapped[str | None] = mapped_column(sa.String(255))
     province_code: Mapped[int | None] = mapped_column(sa.SmallInteger)
@@ -127,7 +129,9 @@ class Event(TimestampMixin, db.Model):
     @validates("title")
     def _normalise_title(self, _key: str, value: str) -> str:
         value = normalise(value)
-        self.title_key = fold(value)
+        # Folding can lengthen text ("ß" -> "ss", "ﬃ" -> "ffi"); the key is cut to its column
+        # (a search for the very end of such a title is the only loss).
+        self.title_key = fold(value)[:TITLE_LENGTH]
         return value
 
     def capacity(self, side: str) -> int:
@@ -253,9 +257,9 @@ class RegistrationDelegate(db.Model):
     registration_id: Mapped[int] = mapped_column(
         sa.ForeignKey("registrations.id", ondelete="CASCADE"))
     position: Mapped[int] = mapped_column(sa.SmallInteger)
-    full_name: Mapped[str] = mapped_column(sa.String(120))
-    name_key: Mapped[str] = mapped_column(sa.String(120))
-    job_title: Mapped[str | None] = mapped_column(sa.String(120))
+    full_name: Mapped[str] = mapped_column(sa.String(NAME_LENGTH))
+    name_key: Mapped[str] = mapped_column(sa.String(NAME_LENGTH))
+    job_title: Mapped[str | None] = mapped_column(sa.String(NAME_LENGTH))
     phone: Mapped[str | None] = mapped_column(sa.String(20))
 
     registration: Mapped[Registration] = relationship(back_populates="delegates")
@@ -263,5 +267,5 @@ class RegistrationDelegate(db.Model):
     @validates("full_name")
     def _normalise_name(self, _key: str, value: str) -> str:
         value = normalise(value)
-        self.name_key = fold(value)
+        self.name_key = fold(value)[:NAME_LENGTH]  # folding can lengthen it, see Event
         return value

@@ -141,21 +141,27 @@ def registration_page(event_id: int, filters: Filters, page: int,
 
 def check_in_results(event_id: int, q: str, limit: int = 50) -> tuple[list[Registration], bool]:
     """Registrations for the check-in page: matching ``q`` (all when empty), approved and
-    checked-in ones first, then by organisation name. Returns ``(rows, more)`` where
-    ``more`` says that further matches were left out (at most ``limit`` are shown)."""
+    checked-in ones first, then by organisation name (Vietnamese order). Returns
+    ``(rows, more)`` where ``more`` says that further matches were left out (at most
+    ``limit`` are shown)."""
     arriving = sa.case((Registration.status.in_([s.value for s in ATTENDING]), 0), else_=1)
     stmt = (_registrations(event_id, Filters(q=q))
             .order_by(arriving, Organisation.name_key, Registration.id).limit(limit + 1))
     rows = list(db.session.scalars(stmt))
-    return rows[:limit], len(rows) > limit
+    # SQL orders by the folded name (enough to choose which rows fit); the page shows them in
+    # Vietnamese alphabetical order, where "Dương" comes before "Đô" (d < đ).
+    shown = sorted(rows[:limit], key=lambda r: (r.status not in ATTENDING,
+                                                sort_key(r.organisation.name), r.id))
+    return shown, len(rows) > limit
 
 
 def delegate_rows(event_id: int, statuses: Iterable[str] | None = ATTENDING
                   ) -> list[tuple[RegistrationDelegate | None, Registration]]:
     """One ``(delegate, registration)`` per delegate of the event's registrations in
     ``statuses`` (all when None), with each registration's organisation loaded; a
-    registration without delegates gives ``(None, registration)``. Ordered by side, then
-    organisation name, then delegate position. One statement."""
+    registration without delegates gives ``(None, registration)``. Ordered by side
+    (producers first), then organisation name in Vietnamese order, then delegate position.
+    One statement."""
     stmt = (sa.select(RegistrationDelegate, Registration)
             .select_from(Registration)
             .join(Registration.organisation)
@@ -167,7 +173,13 @@ def delegate_rows(event_id: int, statuses: Iterable[str] | None = ATTENDING
                       RegistrationDelegate.position))
     if statuses is not None:
         stmt = stmt.where(Registration.status.in_([str(s) for s in statuses]))
-    return [(delegate, registration) for delegate, registration in db.session.execute(stmt)]
+    rows = [(delegate, registration) for delegate, registration in db.session.execute(stmt)]
+    # Vietnamese alphabetical order of the organisations (d < đ, a < ă < â), which the
+    # folded key used in SQL does not give; the sides stay as SQL put them (stable sorts).
+    rows.sort(key=lambda row: (sort_key(row[1].organisation.name), row[1].id,
+                               row[0].position if row[0] is not None else -1))
+    rows.sort(key=lambda row: row[1].side, reverse=True)
+    return rows
 
 
 def offer_titles(event_id: int) -> dict[int, list[str]]:

@@ -36,6 +36,7 @@ from matchmaker.events.models import (
 from matchmaker.extensions import db
 from matchmaker.history import StatusChange, Subject, change_status
 from matchmaker.organisations.models import Organisation
+from matchmaker.pagination import MAX_ID
 from matchmaker.text import normalise
 from matchmaker.timeutil import utcnow
 
@@ -143,6 +144,10 @@ def _owned(model, organisation_id: int, ids: Iterable[int], code: str, *conditio
     wanted = set(ids)
     if not wanted:
         return []
+    # An id no row can have is refused before it reaches SQL, where it would overflow the
+    # database's integer (a server error) rather than simply match nothing.
+    if any(not 0 < i <= MAX_ID for i in wanted):
+        raise RegistrationError(code)
     found = list(db.session.scalars(
         sa.select(model).where(model.id.in_(wanted), model.organisation_id == organisation_id,
                                *conditions)))
@@ -372,11 +377,14 @@ def check_in(registration: Registration, by_user_id: int | None,
 def undo_check_in(registration: Registration, by_user_id: int | None) -> None:
     """Take back a check-in made by mistake (back to ``approved``).
 
-    Raises :class:`RegistrationError` (``transition``).
+    Raises :class:`RegistrationError` (``transition``, ``event_over`` for a cancelled event:
+    like a check-in, its undoing is refused once the event is called off).
     """
-    _locked(registration)
+    event = _locked(registration)
     if registration.status != S.CHECKED_IN:
         raise RegistrationError("transition")
+    if event.status == EventStatus.CANCELLED:
+        raise RegistrationError("event_over")
     registration.checked_in_at = None
     _record(registration, S.APPROVED, by_user_id)
 

@@ -134,8 +134,11 @@ def new_event():
 @bp.route("/events/<int:event_id>/edit", methods=["GET", "POST"])
 @role_required(*STAFF)
 def edit_event(event_id: int):
-    """Change an event. A raised capacity gives waitlisted organisations their place."""
+    """Change an event. A raised capacity gives waitlisted organisations their place.
+    A finished or cancelled event cannot be changed (back to its page with a message)."""
     event = _event_or_404(event_id)
+    if event.status in services.CLOSED_FOR_EDITS:
+        return _refuse_edit(event)
     form = _event_form(event, fill=request.method == "GET")
     if form.validate_on_submit():
         try:
@@ -143,6 +146,8 @@ def edit_event(event_id: int):
                                              current_user.id)
         except services.EventError as error:
             db.session.rollback()
+            if error.code == "event_over":  # finished or cancelled meanwhile
+                return _refuse_edit(db.session.get(Event, event_id))
             form.add_problem(error)
         else:
             db.session.commit()
@@ -153,6 +158,12 @@ def edit_event(event_id: int):
                                len(promoted)), "info")
             return redirect(url_for(".event", event_id=event_id))
     return _render_form(event, form)
+
+
+def _refuse_edit(event: Event):
+    flash(_("A finished or cancelled event cannot be changed: the event is “%(status)s”.",
+            status=EVENT_STATUS_LABELS.get(event.status, event.status)), "error")
+    return redirect(url_for(".event", event_id=event.id))
 
 
 def _refuse_transition(event: Event):
@@ -178,9 +189,15 @@ def change_event_status(event_id: int, action: str):
         reason = form.reason.data
     try:
         services.change_event_status(event, action, current_user.id, reason)
-    except services.EventError:
-        # Someone else changed the status between the check above and the lock.
+    except services.EventError as error:
         db.session.rollback()
+        if error.code == "window_over":
+            flash(_("Registration cannot reopen: its closing time (%(time)s) has passed. Edit "
+                    "the event and set a later closing time first.",
+                    time=format_local(event.registration_closes_at, _locale(),
+                                      "HH:mm dd/MM/yyyy")), "error")
+            return redirect(url_for(".event", event_id=event_id))
+        # Someone else changed the status between the check above and the lock.
         return _refuse_transition(db.session.get(Event, event_id))
     db.session.commit()
     flash(str(TRANSITION_MESSAGES[action]), "success")

@@ -50,6 +50,9 @@ MAX_CAPACITY = 100_000
 EVENTS_PER_PAGE = 20
 
 S = EventStatus
+# A finished or cancelled event is a record of what happened (or was called off): its
+# registrations cannot change any more either (see matchmaker.events.registration).
+CLOSED_FOR_EDITS = frozenset({S.FINISHED, S.CANCELLED})
 
 #: action in the URL -> (statuses it may start from, status it leads to)
 TRANSITIONS: dict[str, tuple[frozenset[str], EventStatus]] = {
@@ -73,7 +76,8 @@ class EventError(ValueError):
     or before its start), ``session_outside`` (not within the event), ``session_overlap``,
     ``session_short`` (shorter than one meeting), ``capacity_below_taken`` (lower than the
     places already taken), ``transition`` (not allowed from the current status), ``reason``
-    (a cancellation needs one).
+    (a cancellation needs one), ``window_over`` (registration cannot reopen: its closing time
+    has passed), ``event_over`` (a finished or cancelled event cannot be edited).
 
     ``details`` carries what the message needs: ``index`` (0-based session position, for
     session codes), ``side`` and ``taken`` (for ``capacity``/``capacity_below_taken``).
@@ -228,12 +232,15 @@ def update_event(event: Event, fields: EventFields,
     with the places taken at this moment. A raised capacity promotes waitlisted
     registrations, which are returned.
 
-    Raises :class:`EventError`: any code of :func:`event_problems`, ``category``, or
+    Raises :class:`EventError`: any code of :func:`event_problems`, ``category``,
     ``capacity_below_taken`` (``side``, ``taken``) when a capacity would be lower than the
-    registrations already holding a place on that side (nobody is bumped).
+    registrations already holding a place on that side (nobody is bumped), or
+    ``event_over`` when the event has finished or was cancelled (its record stays as it was).
     """
     _check(fields)
     event = reg.lock_event(event.id)
+    if event.status in CLOSED_FOR_EDITS:
+        raise EventError("event_over")
     raised = False
     for side, new in ((RegistrationSide.PRODUCER, fields.producer_capacity),
                       (RegistrationSide.DISTRIBUTOR, fields.distributor_capacity)):
@@ -259,7 +266,9 @@ def change_event_status(event: Event, action: str, by_user_id: int | None,
 
     Publishing sets ``published_at`` the first time. Cancelling needs ``reason`` (stored as
     ``cancel_reason`` and in the history) and notifies the registered organisations.
-    Raises :class:`EventError` (``transition``, ``reason``).
+    Reopening registration needs a closing time still ahead (else nobody could register
+    although the event says registration is open: edit the times first).
+    Raises :class:`EventError` (``transition``, ``reason``, ``window_over``).
     """
     if action not in TRANSITIONS:
         raise EventError("transition")
@@ -270,6 +279,8 @@ def change_event_status(event: Event, action: str, by_user_id: int | None,
     event = reg.lock_event(event.id)
     if event.status not in sources:
         raise EventError("transition")
+    if action == "reopen-registration" and event.registration_closes_at <= utcnow():
+        raise EventError("window_over")
     if target == S.PUBLISHED and event.published_at is None:
         event.published_at = utcnow()
     note = None
