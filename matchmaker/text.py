@@ -244,6 +244,16 @@ def fold(s: str | None) -> str:
     return " ".join(stripped.split())
 
 
+def fold_to(s: str | None, length: int) -> str:
+    """:func:`fold` cut to at most ``length`` characters, for key columns of that width.
+
+    Folding can lengthen text ("ß" → "ss", "ﬃ" → "ffi", some NFC expansions), so the key of
+    a value that fits its own column may not fit the key's; cutting loses only a search for
+    the very end of such a value.
+    """
+    return fold(s)[:length]
+
+
 def sort_key(s: str | None) -> tuple[str, str, str, str]:
     """Return a key for sorting ``s`` in Vietnamese alphabetical order.
 

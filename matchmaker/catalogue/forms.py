@@ -32,6 +32,7 @@ from matchmaker.catalogue.services import NeedFields, ProductFields
 from matchmaker.money import InvalidAmount, parse_vnd
 from matchmaker.organisations.forms import CERTIFICATION_KIND_LABELS  # noqa: F401  (re-exported)
 from matchmaker.organisations.models import Certification
+from matchmaker.text import normalise
 from matchmaker.timeutil import format_local_date
 
 #: Units offered for products and needs: the Vietnamese word is what is stored.
@@ -115,6 +116,11 @@ def _strip(value):
     return value.strip() if isinstance(value, str) else value
 
 
+def _one_line(value):
+    # Normalised before the length check: NFC can lengthen text, and the column is the limit.
+    return normalise(value) if isinstance(value, str) else value
+
+
 def _unit_choices(current: str | None = None) -> list[SelectChoice]:
     choices = [SelectChoice(u, str(UNIT_LABELS[u])) for u in UNITS]
     if current and current not in UNITS:
@@ -190,7 +196,7 @@ class LocalDateField(DateField):
 class ProductForm(FlaskForm):
     """A product. Build it with :meth:`for_organisation` so the choices are filled in."""
 
-    name = StringField(_l("Product name"), filters=[_strip], validators=[
+    name = StringField(_l("Product name"), filters=[_one_line], validators=[
         DataRequired(_l("Enter the product's name.")), Length(max=255)])
     description = TextAreaField(
         _l("Description"), filters=[_strip], validators=[Length(max=5000)],
@@ -321,7 +327,7 @@ class ImageUploadForm(FlaskForm):
 class NeedForm(FlaskForm):
     """A sourcing need. Build it with :meth:`build` so the choices are filled in."""
 
-    title = StringField(_l("Title"), filters=[_strip], validators=[
+    title = StringField(_l("Title"), filters=[_one_line], validators=[
         DataRequired(_l("Enter a title, e.g. Nước mắm for 20 supermarkets.")),
         Length(max=255)])
     description = TextAreaField(_l("Description"), filters=[_strip],

@@ -12,7 +12,7 @@ from matchmaker.organisations.models import (
     CertificationKind,
     Organisation,
 )
-from matchmaker.text import fold, normalise
+from matchmaker.text import fold_to, normalise
 
 MAX_PRODUCT_IMAGES = 5
 
@@ -154,7 +154,7 @@ class Product(TimestampMixin, db.Model):
     @validates("name")
     def _normalise_name(self, _key: str, value: str) -> str:
         value = normalise(value)
-        self.name_key = fold(value)
+        self.name_key = fold_to(value, 255)
         return value
 
     @property

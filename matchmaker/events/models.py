@@ -14,7 +14,7 @@ from matchmaker.catalogue.models import Category, Product, SourcingNeed
 from matchmaker.db import TimestampMixin, UTCDateTime, enum_check
 from matchmaker.extensions import db
 from matchmaker.organisations.models import Organisation
-from matchmaker.text import fold, normalise
+from matchmaker.text import fold_to, normalise
 
 MAX_DELEGATES = 5
 TITLE_LENGTH = 255
@@ -129,9 +129,7 @@ class Event(TimestampMixin, db.Model):
     @validates("title")
     def _normalise_title(self, _key: str, value: str) -> str:
         value = normalise(value)
-        # Folding can lengthen text ("ß" -> "ss", "ﬃ" -> "ffi"); the key is cut to its column
-        # (a search for the very end of such a title is the only loss).
-        self.title_key = fold(value)[:TITLE_LENGTH]
+        self.title_key = fold_to(value, TITLE_LENGTH)
         return value
 
     def capacity(self, side: str) -> int:
@@ -267,5 +265,5 @@ class RegistrationDelegate(db.Model):
     @validates("full_name")
     def _normalise_name(self, _key: str, value: str) -> str:
         value = normalise(value)
-        self.name_key = fold(value)[:NAME_LENGTH]  # folding can lengthen it, see Event
+        self.name_key = fold_to(value, NAME_LENGTH)
         return value

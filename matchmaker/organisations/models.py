@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 from matchmaker.db import TimestampMixin, enum_check
 from matchmaker.extensions import db
 from matchmaker.organisations.identity import identity_key
-from matchmaker.text import fold, normalise
+from matchmaker.text import fold_to, normalise
 
 
 class Side(StrEnum):
@@ -112,8 +112,8 @@ class Organisation(TimestampMixin, db.Model):
     @validates("name")
     def _normalise_name(self, _key: str, value: str) -> str:
         value = normalise(value)
-        self.name_key = fold(value)
-        self.identity_key = identity_key(value)
+        self.name_key = fold_to(value, 255)
+        self.identity_key = identity_key(value)[:255]
         return value
 
     @property
