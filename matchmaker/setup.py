@@ -190,14 +190,16 @@ def register_jinja(app: Flask) -> None:
     """Template globals and filters (money, local time, language names, roles)."""
     from matchmaker.money import format_vnd
     from matchmaker.permissions import Role, is_admin, is_staff
-    from matchmaker.timeutil import format_local, format_local_date
+    from matchmaker.timeutil import format_local, format_local_date, format_local_short
 
     app.jinja_env.globals.update(
         LANGUAGE_NAMES=LANGUAGE_NAMES, Role=Role, is_staff=is_staff, is_admin=is_admin,
         get_locale=get_locale,
     )
     app.jinja_env.filters["vnd"] = lambda amount: format_vnd(amount, str(get_locale()))
-    app.jinja_env.filters["local_datetime"] = lambda dt: format_local(dt, str(get_locale()))
+    app.jinja_env.filters["local_datetime"] = lambda dt: format_local_short(
+        dt, str(get_locale()))
+    app.jinja_env.filters["local_time"] = lambda dt: format_local(dt, str(get_locale()), "HH:mm")
     app.jinja_env.filters["local_date"] = lambda dt: format_local_date(dt, str(get_locale()))
 
 

@@ -100,6 +100,21 @@ def format_local(dt: datetime | None, locale: str = "vi", format: str = "medium"
     return format_datetime(ensure_utc(dt), format=format, tzinfo=VN_TZ, locale=locale)
 
 
+# What pages show: the minute is enough, and one shape everywhere (Babel's "medium" adds
+# seconds and spells months differently per page).
+SHORT_PATTERNS = {"vi": "HH:mm dd/MM/yyyy", "en": "d MMM yyyy, HH:mm"}
+
+
+def format_local_short(dt: datetime | None, locale: str = "vi") -> str:
+    """An instant as pages show it, in Vietnam time to the minute.
+
+    2025-03-01 02:30 UTC gives "09:30 01/03/2025" (vi) and "1 Mar 2025, 09:30" (en); other
+    locales get the Vietnamese pattern. ``None`` gives ``""``. Raises like
+    :func:`format_local`.
+    """
+    return format_local(dt, locale, SHORT_PATTERNS.get(locale, SHORT_PATTERNS["vi"]))
+
+
 def format_local_date(
     dt: datetime | date | None, locale: str = "vi", format: str = "medium"
 ) -> str:

@@ -9,6 +9,7 @@ from matchmaker.timeutil import (
     VN_TZ,
     ensure_utc,
     format_local,
+    format_local_short,
     format_local_date,
     local_to_utc,
     to_local,
@@ -133,3 +134,9 @@ def test_module_does_not_use_pytz_or_naive_utcnow():
     code_only = source.split('"""', 2)[2]  # skip the module docstring, which names them
     assert "pytz" not in code_only
     assert ".utcnow(" not in code_only
+
+
+def test_pages_show_instants_to_the_minute_in_one_shape():
+    assert format_local_short(INSTANT) == "09:30 01/03/2025"
+    assert format_local_short(INSTANT, "en") == "1 Mar 2025, 09:30"
+    assert format_local_short(None) == ""

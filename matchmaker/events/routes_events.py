@@ -41,12 +41,6 @@ from matchmaker.timeutil import format_local, utcnow
 STAFF = (Role.ORGANISER, Role.ADMIN)
 
 
-@bp.app_template_filter("local_time")
-def local_time(dt) -> str:
-    """``08:30``: the Vietnam wall-clock time of an instant (UTC stored)."""
-    return format_local(dt, str(get_locale()), "HH:mm")
-
-
 def _locale() -> str:
     return str(get_locale())
 

@@ -33,7 +33,7 @@ from matchmaker.extensions import db
 from matchmaker.organisations.identifiers import format_phone, format_tax_code
 from matchmaker.pagination import MAX_ID, MAX_PAGE, page_arg
 from matchmaker.permissions import Role, role_required
-from matchmaker.timeutil import format_local
+from matchmaker.timeutil import format_local_short
 
 S = RegistrationStatus
 STAFF = (Role.ORGANISER, Role.ADMIN)
@@ -87,8 +87,8 @@ def _render_list(event: Event, filters: Filters, page: int, reject_form: RejectF
 
 
 def _local(dt) -> str:
-    """A time as the organiser reads it: Vietnam local, ``HH:mm dd/MM/yyyy``."""
-    return format_local(dt, str(get_locale()), "HH:mm dd/MM/yyyy") if dt else ""
+    """A time as pages show it (the ``local_datetime`` filter)."""
+    return format_local_short(dt, str(get_locale()))
 
 
 @bp.get("/events/<int:event_id>/registrations")
