@@ -129,7 +129,7 @@ def test_organiser_runs_an_event_from_creation_to_export(page, new_page, live_se
     expect(organiser.get_by_test_id("sessions")).to_contain_text("13:30–16:30")
     expect(organiser.get_by_text("Trung tâm Văn hoá huyện Đô Lương, Nghệ An")).to_be_visible()
     tools = organiser.get_by_test_id("organiser-tools")
-    tools.get_by_role("button", name="Đăng", exact=True).click()
+    tools.get_by_role("button", name="Công bố", exact=True).click()
     expect(organiser.get_by_role("alert").first).to_contain_text(
         "Sự kiện đã được công bố")
     expect(organiser.get_by_test_id("event-status")).to_have_text("Đã công bố")
@@ -181,8 +181,8 @@ def test_organiser_runs_an_event_from_creation_to_export(page, new_page, live_se
     # 3. The organiser approves the producer on its row and the distributor in bulk.
     organiser.goto(event_url)
     organiser.get_by_test_id("organiser-tools").get_by_role(
-        "link", name="Đăng ký", exact=True).click()
-    expect(organiser.get_by_role("heading", name="Đăng ký", exact=True)).to_be_visible()
+        "link", name="Danh sách đăng ký", exact=True).click()
+    expect(organiser.get_by_role("heading", name="Danh sách đăng ký", exact=True)).to_be_visible()
     rows = organiser.get_by_test_id("registration")
     expect(rows).to_have_count(2)
     producer_row = rows.filter(has_text=PRODUCER)
@@ -217,10 +217,10 @@ def test_organiser_runs_an_event_from_creation_to_export(page, new_page, live_se
     # 4. The organiser downloads the participants as XLSX and CSV.
     organiser.goto(event_url)
     organiser.get_by_test_id("organiser-tools").get_by_role(
-        "link", name="Đăng ký", exact=True).click()
+        "link", name="Danh sách đăng ký", exact=True).click()
     expect(rows.filter(has_text=PRODUCER)).to_contain_text("Đã check-in")
     with organiser.expect_download() as info:
-        organiser.get_by_role("link", name="Người tham dự (Excel)").click()
+        organiser.get_by_role("link", name="Danh sách tham dự (Excel)").click()
     download = info.value
     assert download.suggested_filename.endswith(".xlsx")
     xlsx = tmp_path / "participants.xlsx"
