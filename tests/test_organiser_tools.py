@@ -249,7 +249,7 @@ def test_check_in_of_a_pending_registration_is_refused(staff, fair):
     html = staff.post(f"/registrations/{fair['a']}/check-in",
                       data={"csrf_token": _token(staff, fair)},
                       follow_redirects=True).get_data(as_text=True)
-    assert "Only an approved registration can be checked in. This one is: Pending." in html
+    assert "Only an approved registration can be checked in. This one is: Pending approval." in html
     assert _status(fair["a"]) == "pending"
 
 

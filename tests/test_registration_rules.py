@@ -193,3 +193,33 @@ def test_raising_capacity_fills_places_from_the_waitlist(app_ctx):
     assert len(promoted) == 1
     assert _statuses(event_id) == ["approved", "approved", "waitlisted"]
     assert db.session.scalar(sa.select(sa.func.count(StatusChange.id))) == 4
+
+
+def test_a_checked_in_organisation_is_neither_cancelled_nor_rejected(app_ctx):
+    event_id = _event()
+    (org,) = _producers(1)
+    reg = _do(rules.register, event_id, org, "producer", ONE)
+    _do(rules.check_in, reg, None)
+    for action, args in ((rules.cancel, (None,)), (rules.reject, (None, "Vắng mặt"))):
+        with pytest.raises(rules.RegistrationError) as error:
+            _do(action, reg, *args)
+        assert error.value.code == "checked_in"
+        db.session.rollback()
+    _do(rules.undo_check_in, reg, None)
+    _do(rules.cancel, reg, None)
+    assert _statuses(event_id) == ["cancelled"]
+
+
+def test_an_organiser_may_approve_a_registration_they_rejected_while_a_place_is_free(app_ctx):
+    event_id = _event(requires_approval=True, producer_capacity=1)
+    first, second = (_do(rules.register, event_id, org, "producer", ONE)
+                     for org in _producers(2))
+    _do(rules.reject, first, None, "Thiếu giấy chứng nhận")
+    assert _statuses(event_id) == ["rejected", "pending"]
+    with pytest.raises(rules.RegistrationError) as error:
+        _do(rules.approve, first, None)
+    assert error.value.code == "full"
+    db.session.rollback()
+    _do(rules.cancel, second, None)
+    assert _do(rules.approve, first, None) is True
+    assert (first.status, first.status_note) == ("approved", None)

@@ -18,7 +18,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
-from matchmaker.events.forms_organiser import SIDE_LABELS, STATUS_LABELS
+from matchmaker.events.labels import SIDE_LABELS, STATUS_LABELS
 from matchmaker.events.models import Event, Registration, RegistrationDelegate
 from matchmaker.organisations.divisions import province_name
 from matchmaker.organisations.identifiers import format_phone, format_tax_code

@@ -5,32 +5,10 @@ from flask_wtf import FlaskForm
 from wtforms import TextAreaField
 from wtforms.validators import DataRequired, Length
 
-from matchmaker.events.models import RegistrationSide, RegistrationStatus
+from matchmaker.events.models import RegistrationStatus
 from matchmaker.text import strip_invisible
 
 S = RegistrationStatus
-
-SIDE_LABELS = {
-    RegistrationSide.PRODUCER: _l("Producer"),
-    RegistrationSide.DISTRIBUTOR: _l("Distributor"),
-}
-STATUS_LABELS = {
-    S.PENDING: _l("Pending"),
-    S.APPROVED: _l("Approved"),
-    S.REJECTED: _l("Rejected"),
-    S.WAITLISTED: _l("Waitlisted"),
-    S.CANCELLED: _l("Cancelled"),
-    S.CHECKED_IN: _l("Checked in"),
-}
-# Bootstrap colour of each status badge.
-STATUS_COLOURS = {
-    S.PENDING: "warning",
-    S.APPROVED: "success",
-    S.REJECTED: "danger",
-    S.WAITLISTED: "info",
-    S.CANCELLED: "secondary",
-    S.CHECKED_IN: "primary",
-}
 
 # RegistrationError codes (see matchmaker.events.registration) as the organiser reads them.
 ERROR_MESSAGES = {
@@ -41,6 +19,7 @@ ERROR_MESSAGES = {
                      "longer change."),
     "reason": _l("Give a reason for the rejection. The organisation will see it."),
     "no_event": _l("This event does not exist."),
+    "checked_in": _l("This organisation is checked in. Undo the check-in first."),
 }
 CHECK_IN_REFUSED = _l("Only an approved registration can be checked in. This one is: "
                       "%(status)s.")

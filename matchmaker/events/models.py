@@ -53,8 +53,10 @@ class RegistrationStatus(StrEnum):
 # Registrations in these states hold one of their side's places.
 HOLDS_PLACE = frozenset({RegistrationStatus.PENDING, RegistrationStatus.APPROVED,
                          RegistrationStatus.CHECKED_IN})
-# States from which the organisation may still cancel, or an organiser may reject.
+# Registrations still in play: their delegates and offer may change.
 ACTIVE = HOLDS_PLACE | {RegistrationStatus.WAITLISTED}
+# States the organisation may cancel from, or an organiser reject from: not once checked in.
+CANCELLABLE = ACTIVE - {RegistrationStatus.CHECKED_IN}
 
 
 event_categories = sa.Table(

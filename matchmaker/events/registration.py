@@ -24,6 +24,7 @@ import sqlalchemy as sa
 from matchmaker.catalogue.models import Product, SourcingNeed
 from matchmaker.events.models import (
     ACTIVE,
+    CANCELLABLE,
     HOLDS_PLACE,
     MAX_DELEGATES,
     Event,
@@ -53,7 +54,8 @@ class RegistrationError(ValueError):
     ``product`` / ``need`` (not the organisation's, or not offered/open), ``transition``
     (not allowed from the current status), ``full`` (no free place for that side),
     ``reason`` (a rejection needs a reason), ``event_over`` (the event finished or was
-    cancelled).
+    cancelled), ``checked_in`` (cancelling or rejecting an organisation already checked in:
+    undo the check-in first).
     """
 
     def __init__(self, code: str) -> None:
@@ -271,15 +273,22 @@ def _locked(registration: Registration) -> Event:
     return event
 
 
+def _check_cancellable(registration: Registration) -> None:
+    if registration.status == S.CHECKED_IN:
+        raise RegistrationError("checked_in")
+    if registration.status not in CANCELLABLE:
+        raise RegistrationError("transition")
+
+
 def cancel(registration: Registration, by_user_id: int | None,
            reason: str | None = None) -> None:
     """The organisation withdraws. Frees its place (promoting the waitlist).
 
-    Raises :class:`RegistrationError` (``transition``, ``event_over``).
+    A checked-in organisation is at the event: its check-in must be undone first. Raises
+    :class:`RegistrationError` (``checked_in``, ``transition``, ``event_over``).
     """
     event = _locked(registration)
-    if registration.status not in ACTIVE:
-        raise RegistrationError("transition")
+    _check_cancellable(registration)
     if event.status in (EventStatus.FINISHED, EventStatus.CANCELLED):
         raise RegistrationError("event_over")
     held = registration.holds_place
@@ -291,8 +300,9 @@ def cancel(registration: Registration, by_user_id: int | None,
 
 
 def approve(registration: Registration, by_user_id: int | None) -> bool:
-    """An organiser approves a pending (or, when a place is free, a waitlisted)
-    registration. Returns False when it was already approved or checked in.
+    """An organiser approves a pending registration, or, when a place is free, a waitlisted
+    one or one they rejected earlier (changing their mind). Returns False when it was
+    already approved or checked in.
 
     Raises :class:`RegistrationError` (``transition``, ``full``, ``event_over``).
     """
@@ -301,11 +311,12 @@ def approve(registration: Registration, by_user_id: int | None) -> bool:
         return False
     if event.status in (EventStatus.FINISHED, EventStatus.CANCELLED):
         raise RegistrationError("event_over")
-    if registration.status == S.WAITLISTED:
+    if registration.status in (S.WAITLISTED, S.REJECTED):
         if places_taken(event.id, registration.side) >= event.capacity(registration.side):
             raise RegistrationError("full")
     elif registration.status != S.PENDING:
         raise RegistrationError("transition")
+    registration.status_note = None
     _record(registration, S.APPROVED, by_user_id)
     return True
 
@@ -338,14 +349,13 @@ def reject(registration: Registration, by_user_id: int | None, reason: str) -> N
     """An organiser turns a registration down, with a reason the organisation will see.
 
     Frees a place if it held one. Raises :class:`RegistrationError` (``reason``,
-    ``transition``, ``event_over``).
+    ``checked_in``, ``transition``, ``event_over``).
     """
     reason = normalise(reason or "")
     if not reason:
         raise RegistrationError("reason")
     event = _locked(registration)
-    if registration.status not in ACTIVE or registration.status == S.CHECKED_IN:
-        raise RegistrationError("transition")
+    _check_cancellable(registration)
     if event.status in (EventStatus.FINISHED, EventStatus.CANCELLED):
         raise RegistrationError("event_over")
     held = registration.holds_place

@@ -19,14 +19,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from matchmaker.events import bp, exports, participants, registration
-from matchmaker.events.forms_organiser import (
-    CHECK_IN_REFUSED,
-    SIDE_LABELS,
-    STATUS_COLOURS,
-    STATUS_LABELS,
-    RejectForm,
-    error_message,
-)
+from matchmaker.events.forms_organiser import CHECK_IN_REFUSED, RejectForm, error_message
+from matchmaker.events.labels import SIDE_LABELS, STATUS_COLOURS, STATUS_LABELS
 from matchmaker.events.models import Event, Registration, RegistrationStatus
 from matchmaker.events.participants import Filters
 from matchmaker.extensions import db

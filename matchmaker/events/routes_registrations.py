@@ -32,8 +32,11 @@ from matchmaker.events.forms_registration import (
     RegisterForm,
     RegistrationOfferForm,
 )
+from matchmaker.events.labels import SIDE_LABELS as SIDE_NAMES
+from matchmaker.events.labels import STATUS_BADGES, STATUS_LABELS
 from matchmaker.events.models import (
     ACTIVE,
+    CANCELLABLE,
     Event,
     EventStatus,
     Registration,
@@ -51,21 +54,6 @@ from matchmaker.timeutil import utcnow
 
 S = RegistrationStatus
 
-STATUS_LABELS = {
-    S.PENDING: _l("Pending approval"),
-    S.APPROVED: _l("Approved"),
-    S.REJECTED: _l("Rejected"),
-    S.WAITLISTED: _l("Waitlisted"),
-    S.CANCELLED: _l("Cancelled"),
-    S.CHECKED_IN: _l("Checked in"),
-}
-STATUS_BADGES = {
-    S.PENDING: "text-bg-warning", S.APPROVED: "text-bg-success", S.REJECTED: "text-bg-danger",
-    S.WAITLISTED: "text-bg-info", S.CANCELLED: "text-bg-secondary",
-    S.CHECKED_IN: "text-bg-primary",
-}
-SIDE_NAMES = {RegistrationSide.PRODUCER: _l("Producer"),
-              RegistrationSide.DISTRIBUTOR: _l("Distributor")}
 
 # RegistrationError codes -> (form field or None for the top of the form, message).
 ERROR_MESSAGES = {
@@ -84,6 +72,8 @@ ERROR_MESSAGES = {
                             "changed.")),
     "event_over": (None, _l("The event has finished or was cancelled: registrations can no "
                             "longer be changed.")),
+    "checked_in": (None, _l("Your organisation is checked in at the event. Ask an organiser "
+                            "to undo the check-in before cancelling.")),
 }
 
 
@@ -276,8 +266,8 @@ def _load_registration(registration_id: int, *options) -> tuple[Registration, in
     return row[0], row[1]
 
 
-def _changeable(registration: Registration) -> bool:
-    return registration.status in ACTIVE and registration.event.status not in (
+def _changeable(registration: Registration, states=ACTIVE) -> bool:
+    return registration.status in states and registration.event.status not in (
         EventStatus.FINISHED, EventStatus.CANCELLED)
 
 
@@ -288,6 +278,8 @@ def _render_detail(registration: Registration, position: int, cancel_form: Cance
         "events/registration_detail.html", registration=registration, event=registration.event,
         position=position, offer=offer, changes=history(Subject.REGISTRATION, registration.id),
         editable=can_edit(current_user, registration) and _changeable(registration),
+        cancellable=can_edit(current_user, registration)
+        and _changeable(registration, CANCELLABLE),
         cancel_form=cancel_form, status_labels=STATUS_LABELS, status_badges=STATUS_BADGES,
         side_names=SIDE_NAMES, format_phone=format_phone, now=utcnow())
 
