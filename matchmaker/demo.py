@@ -181,7 +181,7 @@ DISTRIBUTORS = (
 
 
 EVENT_TITLE = "Hội nghị kết nối cung cầu sản phẩm OCOP Nghệ An 2026"
-EVENT_VENUE = "Trung tâm Hội nghị tỉnh Nghệ An, Vinh, Nghệ An"
+EVENT_VENUE = "Trung tâm Hội nghị tỉnh Nghệ An, Vinh"  # the page adds the province
 EVENT_DESCRIPTION = (
     "Sự kiện minh họa (dữ liệu demo).\n\n"
     "Hội nghị kết nối các chủ thể OCOP của Nghệ An với siêu thị, nhà bán buôn, doanh nghiệp "

@@ -35,6 +35,7 @@ def test_producer_lists_a_product_and_a_distributor_finds_it(page, live_server, 
 
     # The producer adds a product, then a photo on its edit page.
     log_in(page, live_server, "ban@cualo.vn")
+    page.get_by_test_id("organisation-menu").click()
     page.get_by_role("link", name="Sản phẩm của tôi").click()
     page.goto(live_server + "/products/new")
     page.get_by_label("Tên sản phẩm").fill("Nước mắm cá cơm Cửa Lò 35 độ đạm")
