@@ -25,8 +25,8 @@ from matchmaker.catalogue.forms import MultiCheckbox
 from matchmaker.events.forms_events import SubForm
 from matchmaker.events.models import MAX_DELEGATES, RegistrationSide
 from matchmaker.events.registration import Delegate
-from matchmaker.organisations.forms import PHONE_MESSAGES
-from matchmaker.organisations.identifiers import InvalidPhone, format_phone, normalise_phone
+from matchmaker.organisations.forms import check_phone
+from matchmaker.organisations.identifiers import format_phone
 from matchmaker.text import normalise
 
 SIDE_LABELS = {
@@ -56,14 +56,7 @@ class DelegateForm(SubForm):
         return not (self.full_name.data or self.job_title.data or self.phone.data)
 
     def validate_phone(self, field) -> None:
-        if not field.data:
-            field.data = None
-            return
-        try:
-            field.data = normalise_phone(field.data)
-        except InvalidPhone as exc:
-            raise ValidationError(PHONE_MESSAGES.get(exc.code, PHONE_MESSAGES["format"])) \
-                from None
+        check_phone(field)
 
 
 class RegistrationOfferForm(FlaskForm):

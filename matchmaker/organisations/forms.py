@@ -111,6 +111,21 @@ def _upload_message(error: UploadError, wrong_type):
     return wrong_type
 
 
+def check_phone(field) -> None:
+    """Validate a phone field and store it as E.164 (``+84…``), or ``None`` when empty.
+
+    Raises :class:`wtforms.ValidationError` with a translated message (see
+    :func:`matchmaker.organisations.identifiers.normalise_phone` for the rules).
+    """
+    if not field.data:
+        field.data = None
+        return
+    try:
+        field.data = normalise_phone(field.data)
+    except InvalidPhone as exc:
+        raise ValidationError(PHONE_MESSAGES.get(exc.code, PHONE_MESSAGES["format"])) from None
+
+
 def _strip(value):
     return strip_invisible(value).strip() if isinstance(value, str) else value
 
@@ -301,14 +316,7 @@ class ProfileForm(FlaskForm):
                 from None
 
     def validate_phone(self, field) -> None:
-        if not field.data:
-            field.data = None
-            return
-        try:
-            field.data = normalise_phone(field.data)
-        except InvalidPhone as exc:
-            raise ValidationError(PHONE_MESSAGES.get(exc.code, PHONE_MESSAGES["format"])) \
-                from None
+        check_phone(field)
 
     def validate_website(self, field) -> None:
         if not field.data:
