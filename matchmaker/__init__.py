@@ -41,6 +41,10 @@ def create_app(config: type[Config] | str | None = None, **overrides) -> Flask:
             )
         app.debug = False
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    # Reading app.logger gives the "matchmaker" logger Flask's stderr handler now, not on the
+    # first error: our module loggers (e.g. matchmaker.mail, which prints the e-mails in
+    # development) propagate to it.
+    app.logger.debug("Matchmaker app created (%s)", config_class.ENV_NAME)
 
     from matchmaker.setup import (
         register_blueprints,

@@ -371,3 +371,21 @@ def test_suppressed_queues_no_email(app, app_ctx, users, smtp):
                         {"event_title": TITLE}, None)
     db.session.commit()
     assert smtp == [] and len(notifications_of(users["member_a"])) == 1
+
+
+def test_logged_emails_reach_the_terminal_of_a_fresh_process(tmp_path):
+    """In development the e-mails are printed by the log: a new process (like `make run`)
+    must show them on stderr before anything else has used the app's logger."""
+    import os
+    import subprocess
+    import sys
+
+    script = (
+        "from matchmaker import create_app\n"
+        "from matchmaker.notifications.mail import Email, deliver\n"
+        f"app = create_app('development', SQLALCHEMY_DATABASE_URI='sqlite:///{tmp_path}/x.db')\n"
+        "with app.app_context():\n"
+        "    deliver([Email(to='an@example.vn', subject='Chào', body='Nội dung')])\n")
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                            timeout=60, env={**os.environ, "MAIL_SERVER": ""})
+    assert "Email to an@example.vn" in result.stderr, result.stderr

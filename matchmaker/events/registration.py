@@ -246,11 +246,13 @@ def update_offer(registration: Registration, delegates: Sequence[Delegate],
     db.session.flush()
 
 
-def promote_waitlist(event: Event, side: str, by_user_id: int | None = None) -> list[Registration]:
+def promote_waitlist(event: Event, side: str) -> list[Registration]:
     """Fill free places of ``side`` from the waitlist, longest waiting first.
 
-    Call with the event locked. Returns the promoted registrations (none once the event has
-    finished or been cancelled).
+    Call with the event locked. The promotion is recorded as the system's (no user): the
+    person whose action freed the place may belong to another organisation and did not
+    decide it. Returns the promoted registrations (none once the event has finished or
+    been cancelled).
     """
     if event.status in (EventStatus.FINISHED, EventStatus.CANCELLED):
         return []
@@ -263,7 +265,7 @@ def promote_waitlist(event: Event, side: str, by_user_id: int | None = None) -> 
                Registration.status == S.WAITLISTED)
         .order_by(Registration.queued_at, Registration.id).limit(free)))
     for registration in waiting:
-        _record(registration, _place_status(event), by_user_id)
+        _record(registration, _place_status(event), None)
     return waiting
 
 
@@ -296,7 +298,7 @@ def cancel(registration: Registration, by_user_id: int | None,
     registration.checked_in_at = None
     _record(registration, S.CANCELLED, by_user_id, registration.status_note)
     if held:
-        promote_waitlist(event, registration.side, by_user_id)
+        promote_waitlist(event, registration.side)
 
 
 def approve(registration: Registration, by_user_id: int | None) -> bool:
@@ -362,7 +364,7 @@ def reject(registration: Registration, by_user_id: int | None, reason: str) -> N
     registration.status_note = reason
     _record(registration, S.REJECTED, by_user_id, reason)
     if held:
-        promote_waitlist(event, registration.side, by_user_id)
+        promote_waitlist(event, registration.side)
 
 
 def check_in(registration: Registration, by_user_id: int | None,
@@ -399,8 +401,8 @@ def undo_check_in(registration: Registration, by_user_id: int | None) -> None:
     _record(registration, S.APPROVED, by_user_id)
 
 
-def fill_free_places(event: Event, by_user_id: int | None) -> list[Registration]:
+def fill_free_places(event: Event) -> list[Registration]:
     """After an event's capacity was raised: promote from both sides' waitlists.
     Call with the event locked."""
     return [registration for side in RegistrationSide
-            for registration in promote_waitlist(event, side, by_user_id)]
+            for registration in promote_waitlist(event, side)]

@@ -256,7 +256,7 @@ def update_event(event: Event, fields: EventFields,
         _apply(event, fields)
     db.session.flush()
     if raised:
-        return reg.fill_free_places(event, by_user_id)
+        return reg.fill_free_places(event)
     return []
 
 

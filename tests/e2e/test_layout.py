@@ -47,3 +47,32 @@ def test_the_top_bar_fits_without_sideways_scrolling(app, app_ctx, live_server, 
             assert overflow <= 0, f"{kind} {lang} at {width}px: {overflow}px too wide"
     finally:
         context.close()
+
+
+PHONE = {"width": 390, "height": 844}
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_event_pages_fit_a_phone(app, app_ctx, live_server, browser, lang):
+    """The event page (long category names, the places table), the list and the organiser's
+    check-in page, at a phone's width: nothing wider than the screen."""
+    import tests.access  # noqa: F401  (loads the access modules in order)
+    from tests.access_events import make_event
+
+    event = make_event("Hội nghị kết nối cung cầu sản phẩm OCOP và dược liệu Nghệ An 2026",
+                       categories=("III.1", "I.4.a", "I.2"))
+    event_id = event.id
+    organiser = factories.make_user(Role.ORGANISER, locale=lang)
+    context = browser.new_context(locale="en-US", viewport=PHONE)
+    context.add_cookies([{"name": "session", "value": _cookie_for(app, organiser),
+                          "url": live_server}])
+    page = context.new_page()
+    try:
+        for path in ("/events/", f"/events/{event_id}", f"/events/{event_id}/check-in",
+                     f"/events/{event_id}/registrations"):
+            page.goto(live_server + path)
+            overflow = page.evaluate(
+                "document.documentElement.scrollWidth - document.documentElement.clientWidth")
+            assert overflow <= 0, f"{path} ({lang}) is {overflow}px wider than a phone"
+    finally:
+        context.close()
