@@ -301,6 +301,20 @@ def test_register_again_after_cancelling(app, users):
     assert [d.full_name for d in registration.delegates] == ["Hồ Thị Giang"]
 
 
+def test_register_again_keeps_the_products_ticked_before(app, users):
+    org = users["member_a"].organisation
+    kept, other = make_product(org, "Nước mắm Cửa Lò"), make_product(org, "Cam Vinh")
+    event = make_event(requires_approval=False)
+    registration_id = register_org(event, org, product_ids=[ident(kept)])
+    client = client_for(app, users["member_a"])
+    post(client, f"/registrations/{registration_id}/cancel", {"confirm": "y"})
+    page = text(client.get(f"/events/{ident(event)}/register"))
+    ticked = re.findall(r'<input[^>]*name="products"[^>]*>', page)
+    assert [f'value="{ident(kept)}"' in tag and "checked" in tag for tag in ticked
+            if f'value="{ident(kept)}"' in tag] == [True]
+    assert all("checked" not in tag for tag in ticked if f'value="{ident(other)}"' in tag)
+
+
 def test_rejected_organisation_cannot_register_again(app, users):
     org = users["member_a"].organisation
     event = make_event()

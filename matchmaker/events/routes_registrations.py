@@ -180,11 +180,15 @@ def register(event_id: int):
         return _to_existing(existing)
 
     fixed = _fixed_side(organisation)
-    products = _active_products(organisation.id) if organisation.is_producer else []
-    needs = _open_needs(organisation.id) if organisation.is_distributor else []
+    # A cancelled registration's delegates and ticks fill the form again.
+    previous = existing.id if existing is not None else None
+    products = _active_products(organisation.id, previous) if organisation.is_producer else []
+    needs = _open_needs(organisation.id, previous) if organisation.is_distributor else []
     prefill = existing.delegates if existing is not None and request.method == "GET" else None
     form = RegisterForm.build([(i, n) for i, n, _c in products], [(i, t) for i, t, _c in needs],
-                              delegates=prefill)
+                              delegates=prefill,
+                              chosen_products=[i for i, _n, chosen in products if chosen],
+                              chosen_needs=[i for i, _t, chosen in needs if chosen])
     form.must_choose_side = fixed is None
     general: list = []
     is_open = event.registration_open(utcnow())
