@@ -63,7 +63,7 @@ def register(event, org, user, side="producer", **kwargs) -> Registration:
     ("registration.waitlisted", {}, "you are on the waitlist", "danh sách chờ"),
     ("registration.cancelled", {}, "Your registration for “T” was cancelled.", "đã bị hủy"),
     ("registration.pending", {}, "awaits the organiser's approval", "chờ ban tổ chức duyệt"),
-    ("registration.checked_in", {}, "checked in at “T”", "điểm danh"),
+    ("registration.checked_in", {}, "checked in at “T”", "đã check-in tại"),
     ("event.cancelled", {"note": "Bão lớn"}, "The event “T” was cancelled: Bão lớn",
      "Sự kiện “T” đã bị hủy: Bão lớn"),
     ("meeting.unknown", {}, "You have a new notification.", "Bạn có thông báo mới."),

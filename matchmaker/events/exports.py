@@ -45,7 +45,8 @@ def headers() -> list[str]:
 
 
 def neutralise(value: str) -> str:
-    """``value`` with a leading apostrophe when a spreadsheet would read it as a formula."""
+    """``value`` with a leading apostrophe when a spreadsheet would read it as a formula
+    (CSV only: XLSX cells are typed as text instead, so nothing visible is added)."""
     return "'" + value if value.startswith(FORMULA_PREFIXES) else value
 
 
@@ -58,7 +59,8 @@ def participant_rows(rows: Sequence[tuple[RegistrationDelegate | None, Registrat
                      titles: dict[int, list[str]]) -> list[list[Cell]]:
     """Cells for each ``(delegate, registration)`` (see
     :func:`matchmaker.events.participants.delegate_rows`); ``titles`` maps a registration
-    id to what it brings. Text cells are neutralised; times are naive Vietnam local time."""
+    id to what it brings. Text as entered (the writers neutralise formulas); times are naive
+    Vietnam local time."""
     out = []
     for delegate, registration in rows:
         org = registration.organisation
@@ -72,8 +74,7 @@ def participant_rows(rows: Sequence[tuple[RegistrationDelegate | None, Registrat
             province_name(org.province_code),
             "; ".join(titles.get(registration.id, [])),
         ]
-        out.append([neutralise(value) for value in text]
-                   + [_local(registration.queued_at), _local(registration.checked_in_at)])
+        out.append([*text, _local(registration.queued_at), _local(registration.checked_in_at)])
     return out
 
 
@@ -84,7 +85,7 @@ def to_csv(header: list[str], rows: list[list[Cell]]) -> bytes:
     writer.writerow(header)
     for row in rows:
         writer.writerow([value.strftime(DATETIME_FORMAT) if isinstance(value, datetime)
-                         else (value or "") for value in row])
+                         else neutralise(value or "") for value in row])
     return buffer.getvalue().encode("utf-8-sig")
 
 
@@ -99,6 +100,10 @@ def to_xlsx(title: str, header: list[str], rows: list[list[Cell]]) -> bytes:
         cell.font = Font(bold=True)
     for row in rows:
         sheet.append([value if value != "" else None for value in row])
+        for cell in sheet[sheet.max_row]:
+            if isinstance(cell.value, str):
+                # openpyxl makes "=…" a formula: typed as text it is shown, never run.
+                cell.data_type = "s"
     for index, width in enumerate(WIDTHS, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = width
     for column in DATETIME_COLUMNS:

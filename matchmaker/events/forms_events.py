@@ -52,7 +52,7 @@ TRANSITION_MESSAGES = {
     "close-registration": _l("Registration is closed."),
     "reopen-registration": _l("Registration is open again."),
     "finish": _l("The event is marked as finished."),
-    "cancel": _l("The event is cancelled. Registered organisations have been notified."),
+    "cancel": _l("The event is cancelled. Every organisation still registered is notified."),
 }
 
 SESSION_MESSAGES = {
@@ -389,6 +389,14 @@ class EventForm(FlaskForm):
             self.add_problem(problem, row_index)
             valid = False
         return valid and not self.row_errors
+
+    def problem_count(self) -> int:
+        """How many fields and session rows carry a message (0 before validation), for the
+        summary at the top of a long form."""
+        fields = sum(1 for name, errors in self.errors.items() if name != "sessions" and errors)
+        rows = {index for index, errors in self.row_errors.items() if errors}
+        rows |= {index for index, entry in enumerate(self.sessions) if entry.form.errors}
+        return fields + len(rows)
 
     def fields_for_service(self) -> EventFields:
         """The validated values, as :class:`~matchmaker.events.services.EventFields`

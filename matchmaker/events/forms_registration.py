@@ -157,7 +157,7 @@ class CancelForm(FlaskForm):
                            validators=[Length(max=2000)], render_kw={"rows": 2},
                            description=_l("Organisers see it. For example: our delegate "
                                           "is ill."))
-    confirm = BooleanField(_l("Yes, cancel our registration and give up our place"))
+    confirm = BooleanField(_l("Yes, cancel our registration"))
 
     def validate_confirm(self, field) -> None:
         if not field.data:

@@ -254,7 +254,8 @@ def export_participants(event_id: int, fmt: str):
     header = exports.headers()
     cells = exports.participant_rows(rows, titles)
     if fmt == "xlsx":
-        body = exports.to_xlsx(_("Participants"), header, cells)
+        body = exports.to_xlsx(_("Registrations") if everyone else _("Participants"), header,
+                               cells)
         mimetype = exports.XLSX_MIMETYPE
     else:
         body = exports.to_csv(header, cells)
