@@ -114,58 +114,61 @@ def _check_year(field) -> None:
         raise ValueError(YEAR_MESSAGE)
 
 
-class LocalDateTimeField(DateTimeLocalField):
+class _BlankOrParsed:
+    """Field mixin: blank input is ``None``; text the parent field cannot parse gets
+    ``invalid_message``; parsed dates outside :data:`YEARS` are refused when
+    ``check_year``."""
+
+    invalid_message = _l("Enter a valid value.")
+    check_year = False
+
+    def _joined(self, valuelist) -> list[str]:
+        return [v.strip() for v in valuelist]
+
+    def process_formdata(self, valuelist) -> None:
+        if not valuelist or not "".join(valuelist).strip():
+            self.data = None
+            return
+        try:
+            super().process_formdata(self._joined(valuelist))
+        except ValueError:
+            self.data = None
+            raise ValueError(self.invalid_message) from None
+        if self.check_year:
+            _check_year(self)
+
+
+class LocalDateTimeField(_BlankOrParsed, DateTimeLocalField):
     """Vietnam wall time from ``<input type="datetime-local">``; ``data`` is naive local
     time. Also takes ``31/12/2026 08:30`` from browsers without a picker."""
+
+    invalid_message = _l("Enter a date and time, e.g. 31/12/2026 08:30.")
+    check_year = True
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("format", ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M",
                                      "%d/%m/%Y %H:%M"])
         super().__init__(*args, **kwargs)
 
-    def process_formdata(self, valuelist) -> None:
-        if not valuelist or not "".join(valuelist).strip():
-            self.data = None
-            return
-        try:
-            super().process_formdata([" ".join(valuelist).strip()])
-        except ValueError:
-            self.data = None
-            raise ValueError(_l("Enter a date and time, e.g. 31/12/2026 08:30.")) from None
-        _check_year(self)
+    def _joined(self, valuelist) -> list[str]:
+        return [" ".join(valuelist).strip()]
 
 
-class OptionalDateField(DateField):
+class OptionalDateField(_BlankOrParsed, DateField):
     """A day from ``<input type="date">``; empty is None."""
 
-    def process_formdata(self, valuelist) -> None:
-        if not valuelist or not "".join(valuelist).strip():
-            self.data = None
-            return
-        try:
-            super().process_formdata([v.strip() for v in valuelist])
-        except ValueError:
-            self.data = None
-            raise ValueError(_l("Enter a valid date, e.g. 31/12/2026.")) from None
-        _check_year(self)
+    invalid_message = _l("Enter a valid date, e.g. 31/12/2026.")
+    check_year = True
 
 
-class OptionalTimeField(TimeField):
+class OptionalTimeField(_BlankOrParsed, TimeField):
     """A time of day from ``<input type="time">`` (``08:30``); empty is None."""
+
+    invalid_message = _l("Enter a time, e.g. 08:30.")
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("format", ["%H:%M", "%H:%M:%S", "%H.%M", "%Hh%M"])
         super().__init__(*args, **kwargs)
-
-    def process_formdata(self, valuelist) -> None:
-        if not valuelist or not "".join(valuelist).strip():
-            self.data = None
-            return
-        try:
-            super().process_formdata([v.strip() for v in valuelist])
-        except ValueError:
-            self.data = None
-            raise ValueError(_l("Enter a time, e.g. 08:30.")) from None
 
 
 class WholeNumberField(IntegerField):
