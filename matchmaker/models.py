@@ -13,6 +13,8 @@ from matchmaker.catalogue.models import (  # noqa: F401
 from matchmaker.events.models import Event, EventSession, Registration, RegistrationDelegate  # noqa: F401,E501
 from matchmaker.history import StatusChange  # noqa: F401
 from matchmaker.imports.models import ImportRow, MatchReview, ProducerImport  # noqa: F401
+from matchmaker.matching.models import MatchDecision  # noqa: F401
+from matchmaker.meetings.models import Meeting, SlotUnavailability, TimeSlot  # noqa: F401
 from matchmaker.notifications.models import Notification  # noqa: F401
 from matchmaker.organisations.models import (  # noqa: F401
     Certification,

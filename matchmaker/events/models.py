@@ -93,6 +93,9 @@ class Event(TimestampMixin, db.Model):
         sa.CheckConstraint("table_count > 0", name="tables_positive"),
         sa.CheckConstraint("meeting_minutes BETWEEN 5 AND 240", name="meeting_minutes_valid"),
         sa.CheckConstraint("break_minutes BETWEEN 0 AND 120", name="break_minutes_valid"),
+        sa.CheckConstraint("meeting_cap IS NULL OR meeting_cap > 0", name="meeting_cap_positive"),
+        sa.CheckConstraint("schedule_status IN ('none', 'provisional', 'published')",
+                           name="schedule_status_valid"),
         sa.CheckConstraint(
             "status <> 'cancelled' OR length(coalesce(cancel_reason, '')) > 0",
             name="cancel_has_reason"),
@@ -117,6 +120,12 @@ class Event(TimestampMixin, db.Model):
     break_minutes: Mapped[int] = mapped_column(sa.SmallInteger, default=5)
     table_count: Mapped[int] = mapped_column(sa.SmallInteger)
     status: Mapped[str] = mapped_column(sa.String(24), default=EventStatus.DRAFT)
+    # Most meetings one participant may have (requested, accepted or placed); None = no cap.
+    meeting_cap: Mapped[int | None] = mapped_column(sa.SmallInteger)
+    # The B2B schedule: none, provisional (organisers only) or published (see meetings).
+    schedule_status: Mapped[str] = mapped_column(sa.String(16), default="none",
+                                                 server_default="none")
+    schedule_published_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     cancel_reason: Mapped[str | None] = mapped_column(sa.Text)
     created_by_id: Mapped[int | None] = mapped_column(
