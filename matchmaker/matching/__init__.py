@@ -1,0 +1,1 @@
+"""Pure matching engine: which producers' products meet which distributors' sourcing needs."""
