@@ -42,7 +42,7 @@ from matchmaker.catalogue.images import MAX_IMAGE_BYTES, ImageError, read_image
 from matchmaker.catalogue.models import MAX_PRODUCT_IMAGES, Product, ProductImage
 from matchmaker.extensions import db
 from matchmaker.organisations.models import Organisation
-from matchmaker.permissions import Role, can_edit, can_view, role_required
+from matchmaker.permissions import Role, can_edit, can_view, is_staff, role_required
 from matchmaker.setup import ERROR_TEXTS
 from matchmaker.uploads import delete_upload, send_upload
 
@@ -137,7 +137,18 @@ def product(product_id: int):
         trails=cat.breadcrumbs(product.categories), producer_url=producer_url(
             product.organisation_id), editable=can_edit(current_user, product),
         kind_labels=CERTIFICATION_KIND_LABELS, category_label=cat.category_label,
-        locale=_locale())
+        locale=_locale(), meeting_targets=_meeting_targets(product))
+
+
+def _meeting_targets(product: Product) -> list[tuple[int, str, int]]:
+    """Events where the viewer (a distributor's member) may ask this producer for a
+    meeting: one statement, only for members of another organisation."""
+    # Imported here: the meetings package imports the catalogue's models (start-up order).
+    from matchmaker.meetings.requests import request_targets
+
+    if not current_user.is_authenticated or is_staff(current_user) or not product.active:
+        return []
+    return request_targets(current_user.organisation_id, product.organisation_id)
 
 
 @bp.get("/products/<int:product_id>/images/<int:image_id>/<variant>")

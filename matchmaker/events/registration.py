@@ -275,6 +275,14 @@ def _locked(registration: Registration) -> Event:
     return event
 
 
+def _withdraw_meetings(registration: Registration, by_user_id: int | None) -> None:
+    # A registration that no longer takes part cannot keep meetings (they would hold the
+    # counterpart's cap and a slot). Imported here: meetings build on registrations.
+    from matchmaker.meetings.requests import withdraw_meetings
+
+    withdraw_meetings(registration, by_user_id)
+
+
 def _check_cancellable(registration: Registration) -> None:
     if registration.status == S.CHECKED_IN:
         raise RegistrationError("checked_in")
@@ -297,6 +305,7 @@ def cancel(registration: Registration, by_user_id: int | None,
     registration.status_note = normalise(reason or "") or None
     registration.checked_in_at = None
     _record(registration, S.CANCELLED, by_user_id, registration.status_note)
+    _withdraw_meetings(registration, by_user_id)
     if held:
         promote_waitlist(event, registration.side)
 
@@ -363,6 +372,7 @@ def reject(registration: Registration, by_user_id: int | None, reason: str) -> N
     held = registration.holds_place
     registration.status_note = reason
     _record(registration, S.REJECTED, by_user_id, reason)
+    _withdraw_meetings(registration, by_user_id)
     if held:
         promote_waitlist(event, registration.side)
 

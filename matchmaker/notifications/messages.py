@@ -16,6 +16,7 @@ An unknown kind renders a generic sentence rather than failing: a page must neve
 because a notification was written by newer code.
 """
 
+from collections import defaultdict
 from collections.abc import Mapping
 
 from flask_babel import gettext as _
@@ -68,6 +69,13 @@ def _event_name(params: Mapping) -> str:
     return _("event no. %(id)s", id=event_id) if event_id is not None else _("an event")
 
 
+# Meetings register their texts here (matchmaker.meetings.notify imports nothing from this
+# module at import time, so there is no cycle).
+from matchmaker.meetings.notify import MEETING_MESSAGES  # noqa: E402
+
+MESSAGES.update(MEETING_MESSAGES)
+
+
 def render_text(kind: str, params: Mapping | None) -> str:
     """The sentence for ``kind`` with ``params`` in the current locale (a plain ``str``)."""
     params = params or {}
@@ -79,7 +87,10 @@ def render_text(kind: str, params: Mapping | None) -> str:
     if template is None:
         plain, with_note = templates
         template = with_note if note and with_note is not None else plain
-    return str(template) % {"event": _event_name(params), "note": note}
+    # Other features' texts use their own %(name)s parameters; a missing one reads as "".
+    values = defaultdict(str, {k: "" if v is None else str(v) for k, v in params.items()})
+    values.update(event=_event_name(params), note=note)
+    return str(template) % values
 
 
 def render(notification) -> str:
