@@ -9,8 +9,9 @@ on a product set or HS heading/subheading, some on a whole OCOP group or HS chap
 * index build time;
 * top-10 producers for one distributor (median, p95, max over many distributors), and
   top-10 distributors for one producer;
-* an event of 2,000 participants (1,000 producers, 1,000 distributors): its index and every
-  participant's top-10 list;
+* an event of 2,000 participants (1,000 producers, 1,000 distributors): every participant's
+  top-10 list, one query per participant on the event's index, and at once with
+  ``MatchIndex.event_top_lists`` (checked equal), on the platform index and on the event's;
 * at 10,000 products (500 producers, 2,000 needs from 500 distributors), the same top-10
   queries against a straightforward baseline that scores every producer × distributor
   (every product × need, with the same scoring code), and the ratio.
@@ -271,9 +272,26 @@ def run_scale(tax, n_products, n_needs, n_distributors, queries, event_size, see
         t_build, _ = timed_ms(lambda: ix.restricted(ev_prods, ev_dists))
         n_sugg = sum(len(v) for v in lists.values())
         print(f"event of {len(ev_prods) + len(ev_dists):,} participants "
-              f"({len(ev.products):,} products, {len(ev.needs):,} needs): every top-10 list "
-              f"in {t_ev:,.0f} ms (index {t_build:,.0f} ms), {n_sugg:,} suggestions")
+              f"({len(ev.products):,} products, {len(ev.needs):,} needs), one query per "
+              f"participant: every top-10 list in {t_ev:,.0f} ms (index {t_build:,.0f} ms), "
+              f"{n_sugg:,} suggestions")
+        # The batch API: every list at once, on the platform index (participants given) and
+        # on the event's own index (as the app's loader builds one); median of 5 runs each.
+        ix.event_top_lists(ev_prods[:2], ev_dists[:2])  # numpy arrays, once per index
+        runs = [timed_ms(lambda: ix.event_top_lists(ev_prods, ev_dists)) for _ in range(5)]
+        t_batch, batch = statistics.median(t for t, _ in runs), runs[0][1]
+        for d in ev_dists:
+            assert batch.top_producers[d] == lists[("d", d)], d
+        for p in ev_prods:
+            assert batch.top_distributors[p] == lists[("p", p)], p
+        t_both = statistics.median(timed_ms(
+            lambda: ix.restricted(ev_prods, ev_dists).event_top_lists())[0] for _ in range(3))
+        print(f"  ... batch event_top_lists on the platform index: median {t_batch:,.0f} ms "
+              f"(runs {', '.join(f'{t:,.0f}' for t, _ in runs)}; same lists, checked); "
+              f"event index build + batch: median {t_both:,.0f} ms")
         results["event_ms"] = t_ev
+        results["batch_ms"] = t_batch
+        results["batch_build_ms"] = t_both
     return ix, dists, prods, d_times, p_times, results
 
 
@@ -312,8 +330,10 @@ def main(argv=None) -> int:
     _, _, _, _, _, r = run_scale(tax, 100_000, 20_000, 5_000, queries, 2_000, args.seed)
     verdicts = [f"top-10 for one distributor at 100,000 products: p95 {r['d_p95']:.2f} ms "
                 f"(target < 2 ms: {'meets' if r['d_p95'] < 2 else 'MISSES'})",
-                f"event of 2,000 participants, every top-10 list: {r['event_ms']:.0f} ms "
-                f"(target < 1 s: {'meets' if r['event_ms'] < 1000 else 'MISSES'})"]
+                f"event of 2,000 participants, every top-10 list (batch): "
+                f"{r['batch_ms']:.0f} ms (target < 1 s: "
+                f"{'meets' if r['batch_ms'] < 1000 else 'MISSES'}; with the event index build "
+                f"{r['batch_build_ms']:.0f} ms; one query per participant {r['event_ms']:.0f} ms)"]
     if args.million:
         _, _, _, _, _, r = run_scale(tax, 1_000_000, 20_000, 5_000, queries, 2_000, args.seed)
         verdicts.append(f"top-10 for one distributor at 1,000,000 products: p95 "

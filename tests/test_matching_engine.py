@@ -336,3 +336,54 @@ def test_empty_and_unknown_participants():
     assert ix.event_pairs() == []
     ix = MatchIndex.build([product()], [need()])
     assert ix.top_producers_for(999) == [] and ix.top_producers_for(100, k=0) == []
+
+
+# ------------------------------------------------------------------- batch
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(catalogues(), st.integers(1, 6),
+       st.one_of(st.none(), st.frozensets(st.integers(1, 9))),
+       st.one_of(st.none(), st.frozensets(st.integers(100, 106))),
+       st.frozensets(st.tuples(st.integers(1, 8), st.integers(100, 105)), max_size=6),
+       st.frozensets(st.tuples(st.integers(1, 8), st.integers(100, 105)), max_size=4),
+       st.frozensets(st.tuples(st.integers(1, 8), st.integers(100, 105)), max_size=4))
+def test_event_top_lists_equal_the_per_participant_queries(catalogue, k, producers,
+                                                           distributors, exclude, hide_d,
+                                                           hide_p):
+    products, needs = catalogue
+    ix = MatchIndex.build(products, needs)
+    lists = ix.event_top_lists(producers, distributors, k, exclude, hide_d, hide_p)
+    all_p = sorted(ix.producer_range) if producers is None else sorted(producers)
+    all_d = sorted(ix.distributor_range) if distributors is None else sorted(distributors)
+    assert sorted(lists.top_producers) == all_d and sorted(lists.top_distributors) == all_p
+    sub_p = [p for p in products if producers is None or p.producer_id in producers]
+    sub_n = [n for n in needs if distributors is None or n.distributor_id in distributors]
+    ref = all_pairs(sub_p, sub_n, exclude)
+    for d in all_d:
+        hidden = {p for p, dd in hide_d if dd == d}
+        assert lists.top_producers[d] == brute_top_producers(ref, d, k, hidden)
+        assert lists.top_producers[d] == ix.top_producers_for(
+            d, k, {p for p, dd in exclude | hide_d if dd == d}, producers)
+    for p in all_p:
+        hidden = {d for pp, d in hide_p if pp == p}
+        assert lists.top_distributors[p] == brute_top_distributors(ref, p, k, hidden)
+        assert lists.top_distributors[p] == ix.top_distributors_for(
+            p, k, {d for pp, d in exclude | hide_p if pp == p}, distributors)
+
+
+def test_event_top_lists_fall_back_on_huge_figures_and_empty_cases():
+    products = [product(1, 1, unit="chai", price_min_vnd=10**17, monthly_capacity=10**18),
+                product(2, 2, unit="chai", price_min_vnd=90_000, monthly_capacity=10)]
+    needs = [need(1, 100, unit="chai", target_price_vnd=100_000, monthly_volume=10)]
+    ix = MatchIndex.build(products, needs)
+    lists = ix.event_top_lists()
+    assert lists.top_producers[100] == ix.top_producers_for(100)
+    assert [m.producer_id for m in lists.top_producers[100]] == [2, 1]
+    assert lists.top_distributors[1] == ix.top_distributors_for(1)
+    hidden = ix.event_top_lists(hidden_from_distributors={(2, 100)})
+    assert [m.producer_id for m in hidden.top_producers[100]] == [1]
+    assert hidden.top_distributors[2] == ix.top_distributors_for(2)
+    assert MatchIndex.build([], []).event_top_lists() == ({}, {})
+    assert ix.event_top_lists(k=0) == ({100: []}, {1: [], 2: []})
+    assert ix.event_top_lists([7], [100]).top_producers == {100: []}

@@ -9,6 +9,8 @@ once, and asks it::
     index.top_distributors_for(producer_id, k=10, exclude=..., only_distributors=...)
     event = index.restricted(approved_producers, approved_distributors)
     event.event_pairs(exclude={(producer_id, distributor_id), ...})   # organiser's list
+    lists = index.event_top_lists(producers, distributors, k=10, exclude=pairs)
+    lists.top_producers[distributor_id], lists.top_distributors[producer_id]  # all at once
 
 Each :class:`Match` carries, per need, the producer's best product, its score and its
 :class:`Reason` list (codes + params, for the UI to translate; :func:`describe` gives
@@ -51,6 +53,10 @@ frontier, so its id is at least the frontier's. The producer side is the same wi
 stream of the needs covering the producer's products, and distributors with several covering
 needs kept in a heap by the sum of their needs' upper bounds.
 
+:meth:`MatchIndex.event_top_lists` computes every participant's top-k at once (an event's
+lists): each covering product × need pair is scored once, vectorised with numpy, instead of
+twice (once from each side) one product at a time; see :mod:`matchmaker.matching.batch`.
+
 :func:`all_pairs` and :func:`brute_top_producers` / :func:`brute_top_distributors` are the
 straightforward reference (every producer × distributor, every product × need), used by the
 tests and as the benchmark's baseline.
@@ -61,6 +67,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 
+from matchmaker.matching.batch import EventTopLists
 from matchmaker.matching.index import Match, MatchIndex, PairMatch, Trace
 from matchmaker.matching.scoring import (
     NeedRecord,
@@ -74,9 +81,9 @@ from matchmaker.matching.scoring import (
 )
 
 __all__ = [
-    "Match", "MatchIndex", "NeedRecord", "PairMatch", "ProductRecord", "Reason", "Trace",
-    "all_pairs", "brute_top_distributors", "brute_top_producers", "covers", "describe",
-    "explain", "qualifies", "score",
+    "EventTopLists", "Match", "MatchIndex", "NeedRecord", "PairMatch", "ProductRecord",
+    "Reason", "Trace", "all_pairs", "brute_top_distributors", "brute_top_producers", "covers",
+    "describe", "explain", "qualifies", "score",
 ]
 
 

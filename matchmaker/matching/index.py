@@ -29,6 +29,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from matchmaker.matching.batch import EventTopLists, event_top_lists
 from matchmaker.matching.scoring import (
     CAPACITY,
     PRICE,
@@ -52,7 +53,7 @@ ANYWHERE = "*"
 _SPEC = SPECIFICITY + (SPECIFICITY[-1],) * 64
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: no per-instance dict (see scoring._r)
 class PairMatch:
     """The best product of the producer for one need of the distributor, and why."""
 
@@ -62,7 +63,7 @@ class PairMatch:
     reasons: tuple[Reason, ...]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Match:
     """A suggested producer × distributor pair; ``score`` is the sum of ``pairs`` scores."""
 
@@ -89,10 +90,16 @@ class _List:
         self.items, self.keys, self.suf_a, self.suf_b = items, keys, suf_a, suf_b
 
 
-def _sorted_list(entries: list[tuple[int, int]], n: int, max_key: int) -> tuple[list, list]:
-    """(key, rank) entries → ranks and keys in (−key, rank) order."""
+def _sorted_list(entries: list[tuple[int, int]], n: int, max_key: int) -> tuple[tuple, tuple]:
+    """(key, rank) entries → ranks and keys in (−key, rank) order.
+
+    The index keeps its long per-rank sequences as tuples, not lists: a tuple of ints is
+    untracked by the cyclic garbage collector after its first pass, whereas every full
+    collection walks every element of every list — with a platform index (millions of
+    entries) that made each full collection, which any burst of allocations can trigger
+    (an event's lists), several times slower."""
     codes = sorted((max_key - key) * n + rank for key, rank in entries)
-    return [c % n for c in codes], [max_key - c // n for c in codes]
+    return tuple([c % n for c in codes]), tuple([max_key - c // n for c in codes])
 
 
 class MatchIndex:
@@ -103,6 +110,7 @@ class MatchIndex:
         # A group of producers covered by several of a distributor's needs is ordered by
         # per-producer upper bounds up to this size, else read through the needs' streams.
         self.group_heap_max = GROUP_HEAP_MAX
+        self._arrays = None  # numpy figures for event_top_lists, built on first use
 
 
     # ------------------------------------------------------------------ build
@@ -115,16 +123,16 @@ class MatchIndex:
         np_, nn = max(1, len(prods)), max(1, len(nds))
 
         # Products, by rank.
-        self.p_id = [p.id for p in prods]
-        self.p_prod = [p.producer_id for p in prods]
-        self.p_quality = [p.quality_points for p in prods]
-        self.p_stars = [p.stars for p in prods]
-        self.p_other = [p.other_certifications for p in prods]
-        self.p_unit = [normalise_unit(p.unit) for p in prods]
-        self.p_cap = [p.monthly_capacity for p in prods]
-        self.p_pmin = [p.price_min_vnd for p in prods]
-        self.p_pmax = [p.price_max_vnd for p in prods]
-        self.p_prov = [p.province_code for p in prods]
+        self.p_id = tuple([p.id for p in prods])
+        self.p_prod = tuple([p.producer_id for p in prods])
+        self.p_quality = tuple([p.quality_points for p in prods])
+        self.p_stars = tuple([p.stars for p in prods])
+        self.p_other = tuple([p.other_certifications for p in prods])
+        self.p_unit = tuple([normalise_unit(p.unit) for p in prods])
+        self.p_cap = tuple([p.monthly_capacity for p in prods])
+        self.p_pmin = tuple([p.price_min_vnd for p in prods])
+        self.p_pmax = tuple([p.price_max_vnd for p in prods])
+        self.p_prov = tuple([p.province_code for p in prods])
         self.p_anc: list[dict[str, int]] = []
         self.producer_range: dict[int, tuple[int, int]] = {}
         groups: dict[tuple, list[tuple[int, int]]] = defaultdict(list)
@@ -149,6 +157,7 @@ class MatchIndex:
                     groups[(c, None, u)].append(entry)
                     if q is not None:
                         groups[(c, q, u)].append(entry)
+        self.p_anc = tuple(self.p_anc)
         self.producers_under: dict[str, frozenset[int]] = {}
         self.best_key: dict[str, dict[int, int]] = {}  # path -> producer -> best key under it
         # producer -> path -> its product ranks under the path, in (−key, rank) order.
@@ -206,21 +215,22 @@ class MatchIndex:
                     if b is not None and b < best_b:
                         best_b = b
                     sa[i], sb[i] = best_a, best_b
-                lst.suf_a, lst.suf_b = sa, sb
+                lst.suf_a, lst.suf_b = tuple(sa), tuple(sb)
             self.plists[gkey] = lst
         del groups
 
         # Needs, by rank.
-        self.n_id = [n.id for n in nds]
-        self.n_dist = [n.distributor_id for n in nds]
-        self.n_cats = [tuple(dict.fromkeys(n.category_paths)) for n in nds]
-        self.n_provs = [n.delivery_provinces for n in nds]
-        self.n_unit = [normalise_unit(n.unit) if n.unit_sensitive else None for n in nds]
-        self.n_vol = [n.monthly_volume for n in nds]
-        self.n_target = [n.target_price_vnd for n in nds]
-        self.n_rstars = [n.required_stars for n in nds]
-        self.n_rother = [n.required_other for n in nds]
-        self.n_mm = [n.mismatch_points for n in nds]
+        self.n_id = tuple([n.id for n in nds])
+        self.n_dist = tuple([n.distributor_id for n in nds])
+        self.n_cats = tuple([tuple(dict.fromkeys(n.category_paths)) for n in nds])
+        self.n_provs = tuple([n.delivery_provinces for n in nds])
+        self.n_unit = tuple([normalise_unit(n.unit) if n.unit_sensitive else None
+                             for n in nds])
+        self.n_vol = tuple([n.monthly_volume for n in nds])
+        self.n_target = tuple([n.target_price_vnd for n in nds])
+        self.n_rstars = tuple([n.required_stars for n in nds])
+        self.n_rother = tuple([n.required_other for n in nds])
+        self.n_mm = tuple([n.mismatch_points for n in nds])
         self.distributor_range: dict[int, tuple[int, int]] = {}
         needs_at: dict[str, list[int]] = defaultdict(list)
         ngroups: dict[tuple, list[tuple[int, int]]] = defaultdict(list)
@@ -257,7 +267,7 @@ class MatchIndex:
                     if b > best_b:
                         best_b = b
                     sa[i], sb[i] = best_a, best_b
-                lst.suf_a, lst.suf_b = sa, sb
+                lst.suf_a, lst.suf_b = tuple(sa), tuple(sb)
             self.nlists[gkey] = lst
         self.needs_at = {c: tuple(v) for c, v in needs_at.items()}
         return self
@@ -624,6 +634,26 @@ class MatchIndex:
                 resolve(n_dist[ni])
         return [self._match(producer_id, -negd, total, found[-negd][1])
                 for total, negd in sorted(top, reverse=True)]
+
+    # ---------------------------------------------------------------- batch
+    def event_top_lists(self, producers: Iterable[int] | None = None,
+                        distributors: Iterable[int] | None = None, k: int = 10,
+                        exclude: Iterable[tuple[int, int]] = frozenset(),
+                        hidden_from_distributors: Iterable[tuple[int, int]] = frozenset(),
+                        hidden_from_producers: Iterable[tuple[int, int]] = frozenset(),
+                        ) -> EventTopLists:
+        """Every participant's top-``k`` at once: ``.top_producers[distributor id]`` equals
+        ``top_producers_for(distributor id, k, exclude=the producers paired with it in
+        exclude or hidden_from_distributors, only_producers=producers)`` and
+        ``.top_distributors[producer id]`` likewise (``None``: every producer / distributor
+        of this index; every one asked for has an entry). All three sets hold
+        (producer id, distributor id) pairs: ``exclude`` leaves the pair out of both lists
+        (organiser exclusions), ``hidden_from_*`` out of one side's list only ("not
+        interested"). Scores each covering product × need pair once, vectorised
+        (:mod:`matchmaker.matching.batch`): for an event's lists several times faster than
+        one query per participant."""
+        return event_top_lists(self, producers, distributors, k, exclude,
+                               hidden_from_distributors, hidden_from_producers)
 
     # ------------------------------------------------------------ organiser
     def event_pairs(self, producers: Iterable[int] | None = None,

@@ -29,7 +29,7 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 SPECIFICITY = (40, 30, 20, 10)  # by depth gap 0, 1, 2, ≥3
 STAR_POINTS = {0: 0, 3: 4, 4: 7, 5: 10}
@@ -46,6 +46,7 @@ UNIT_ALIASES = {
 }
 
 
+@lru_cache(maxsize=4096)
 def normalise_unit(unit: str | None) -> str | None:
     """Comparable unit: NFC, case-folded, trimmed, a few aliases (``Kg`` = ``kilogram``)."""
     if not unit:
@@ -204,7 +205,7 @@ class NeedRecord:
             self.monthly_volume is not None or self.target_price_vnd is not None)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Reason:
     """One reason, for people: ``code`` + ``params`` (to translate), and its ``points``.
 
@@ -229,8 +230,19 @@ class Reason:
         return {"code": self.code, "points": self.points, **dict(self.params)}
 
 
+@lru_cache(maxsize=1 << 16)
+def _interned(code: str, points: int, params: tuple) -> Reason:
+    return Reason(code, points, params)
+
+
 def _r(code: str, points: int, **params) -> Reason:
-    return Reason(code, points, tuple(params.items()))
+    """A :class:`Reason`, shared with every equal one made before (they are immutable).
+
+    An event's lists explain tens of thousands of pairs with ~8 reasons each, mostly the
+    same few (``volume_open``, a product's quality, a category couple): sharing them makes
+    explaining cheaper and, above all, leaves far fewer new objects behind, so a burst of
+    explanations does not trigger full garbage collections over the whole index."""
+    return _interned(code, points, tuple(params.items()))
 
 
 RELATIONS = ("exact", "parent", "grandparent")
