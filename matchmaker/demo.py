@@ -116,7 +116,7 @@ MUSHROOMS = ("ocop", "III.3")
 DISTRIBUTORS = (
     Distributor(DISTRIBUTOR_ORGANISATION, BuyerType.SUPERMARKET, 40, (40, 42, 38), (
         Need("Nước mắm truyền thống cho quầy đặc sản", (FISH_SAUCE,), 3_000, "chai", 85_000,
-             4, ("food_safety",), "Chai thủy tinh 500 ml, độ đạm từ 25°N."),
+             4, (), "Chai thủy tinh 500 ml, độ đạm từ 25°N."),
         Need("Trà thảo dược túi lọc", (TEA, HERBAL), 1_500, "hộp", 60_000, 3),
         Need("Lạc, hạt sen đóng gói", (NUTS,), 800, "kg", 180_000, 3, ("vietgap",)),
     )),
@@ -131,8 +131,7 @@ DISTRIBUTORS = (
     )),
     Distributor("(Demo) Công ty TNHH Bán buôn Nông sản Bắc Trung Bộ", BuyerType.WHOLESALER,
                 42, (42, 40, 44), (
-        Need("Nước mắm, mắm các loại theo thùng", (FISH_SAUCE,), 10_000, "lít", 45_000, None,
-             ("food_safety",)),
+        Need("Nước mắm, mắm các loại theo thùng", (FISH_SAUCE,), 10_000, "lít", 45_000, None),
         Need("Ngũ cốc, mỳ chế biến", (CEREALS,), 5_000, "gói", 25_000),
     )),
     Distributor("(Demo) Tổng kho Thực phẩm Sông Hàn", BuyerType.WHOLESALER, 48, (48, 46, 51), (
@@ -146,7 +145,7 @@ DISTRIBUTORS = (
     )),
     Distributor("(Demo) Công ty TNHH Xuất khẩu Gia vị Á Đông", BuyerType.EXPORTER, 79, (79,), (
         Need("Nước mắm truyền thống xuất khẩu", (FISH_SAUCE, ("hs", "2103")), 20_000, "lít",
-             50_000, 4, ("haccp",)),
+             50_000, 4),
         Need("Trà thảo dược xuất khẩu", (HERBAL, TEA), 3_000, "kg", 300_000, 4,
              ("haccp", "organic")),
     )),
@@ -166,16 +165,14 @@ DISTRIBUTORS = (
         Need("Thổ cẩm, khăn dệt thủ công", (TEXTILES,), 700, "chiếc", 200_000, 3),
     )),
     Distributor("(Demo) Khách sạn Biển Xanh Cửa Lò", BuyerType.HORECA, 40, (40,), (
-        Need("Nước mắm cho bếp nhà hàng", (FISH_SAUCE,), 400, "lít", 60_000, 3,
-             ("food_safety",)),
+        Need("Nước mắm cho bếp nhà hàng", (FISH_SAUCE,), 400, "lít", 60_000, 3),
         Need("Trà phục vụ phòng khách sạn", (TEA,), 300, "hộp", 45_000, 3),
     )),
     Distributor("(Demo) Công ty Suất ăn Công nghiệp Hưng Phát", BuyerType.CANTEEN, 40,
                 (40, 42), (
         Need("Gạo và ngũ cốc cho bếp ăn tập thể", (RICE, CEREALS), 30_000, "kg", 16_000, None,
              ("vietgap", "food_safety")),
-        Need("Nước mắm bếp ăn, can 5 lít", (FISH_SAUCE,), 1_200, "lít", 35_000, None,
-             ("food_safety",)),
+        Need("Nước mắm bếp ăn, can 5 lít", (FISH_SAUCE,), 1_200, "lít", 35_000, None),
     )),
 )
 
