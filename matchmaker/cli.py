@@ -11,6 +11,8 @@ from matchmaker.auth.services import EmailTaken, InvalidAccount, create_staff_us
 from matchmaker.db import write_transaction
 from matchmaker.extensions import db
 from matchmaker.imports.cli import import_producers
+from matchmaker.matching.cli import match
+from matchmaker.meetings.cli import schedule_command
 from matchmaker.permissions import Role
 
 DEMO_PASSWORD = "matchmaker-demo"
@@ -83,4 +85,5 @@ def import_categories() -> None:
     click.echo(f"Categories: {report}")
 
 
-commands = [create_user, seed_demo, import_categories, import_producers]
+commands = [create_user, seed_demo, import_categories, import_producers, schedule_command,
+            match]

@@ -78,7 +78,14 @@ MESSAGES.update(MEETING_MESSAGES)
 
 def render_text(kind: str, params: Mapping | None) -> str:
     """The sentence for ``kind`` with ``params`` in the current locale (a plain ``str``)."""
+    # Schedule texts (counts, times in Vietnam time) are rendered by their own module,
+    # imported here because meetings build on notifications.
+    from matchmaker.meetings import schedule_notify
+
     params = params or {}
+    text = schedule_notify.render(kind, params)
+    if text is not None:
+        return text
     templates = MESSAGES.get(kind)
     if templates is None:
         return str(GENERIC)
