@@ -188,4 +188,4 @@ def test_agenda_in_vietnamese(agenda_world, users, app):
     page = client_for(app, users["member_a"], lang="vi").get(
         f"/events/{agenda_world['event_id']}/agenda").get_data(as_text=True)
     assert "08:30–08:50" in page
-    assert "Lịch gặp" in page
+    assert "Lịch hẹn gặp của bạn" in page

@@ -603,3 +603,14 @@ def test_schedule_notifications_render_in_the_readers_language(app):
                 "Cuộc gặp của bạn với Siêu thị Đô Lương tại “Hội nghị OCOP” đã được xếp "
                 "lịch: 08:30 01/03/2026, bàn 4.")
         assert render("registration.approved", {}) is None
+
+
+def test_before_the_first_generation_meetings_are_waiting_and_nothing_is_stale(users, app_ctx):
+    """No slots stored yet is "not generated yet": no warning that the sessions changed, and
+    no "no slot left" reason (a new user read both on a fresh event)."""
+    event_id = small_event(users)["event_id"]
+    db.session.rollback()
+    view = scheduling.board(db.session.get(Event, event_id))
+    assert view.slots == [] and view.slots_stale is False
+    assert view.unplaced and {p.reason for p in view.unplaced} == {
+        scheduling.NOT_SCHEDULED_YET}

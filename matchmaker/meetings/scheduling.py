@@ -259,12 +259,15 @@ def board(event: Event) -> Board:
                                     full.get(m.id, []) if reason == scheduler.PARTICIPANT_FULL
                                     else []))
     else:
-        unplaced = [Problem(m, NOT_SCHEDULED_YET if slots else scheduler.NO_SLOT_LEFT)
-                    for m in waiting]
+        # No slots stored yet means "not generated yet", unless the sessions cannot hold a
+        # single meeting.
+        wanted = wanted_slot_times(event)
+        unplaced = [Problem(m, NOT_SCHEDULED_YET if (slots or wanted)
+                            else scheduler.NO_SLOT_LEFT) for m in waiting]
     used = max((index[m.time_slot_id] for m in meetings
                 if m.time_slot_id in index), default=-1) + 1
-    stale = ([(s.starts_at, s.ends_at) for s in slots] != wanted_slot_times(event)
-             if event.sessions or slots else False)
+    # Stored slots that no longer match the sessions: the schedule must be generated again.
+    stale = bool(slots) and [(s.starts_at, s.ends_at) for s in slots] != wanted_slot_times(event)
     return Board(event=event, slots=slots, meetings=meetings, cells=cells, unplaced=unplaced,
                  conflicts=conflicts, slots_used=used,
                  lower_bound=scheduler.lower_bound(_tuples(meetings), tables),

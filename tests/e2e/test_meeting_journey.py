@@ -207,11 +207,11 @@ def test_meeting_from_suggestion_to_agenda(page, new_page, live_server, app_ctx,
 
     # 4. Both sides see the meeting on their agenda and download it as .ics.
     for who, side_page, counterpart, heading, summary, table_label in (
-            ("producer", producer, DISTRIBUTOR, "Lịch gặp gỡ", "Gặp gỡ B2B", "bàn"),
+            ("producer", producer, DISTRIBUTOR, "Lịch hẹn gặp của bạn", "Gặp gỡ B2B", "bàn"),
             ("distributor", distributor, PRODUCER, "Meeting agenda", "B2B meeting", "table")):
         side_page.goto(event_url)
         side_page.get_by_test_id("b2b-links").get_by_role(
-            "link", name=re.compile(r"^(Agenda|Lịch gặp)$")).click()
+            "link", name=re.compile(r"^(Agenda|Lịch hẹn gặp)$")).click()
         expect(side_page.get_by_role("heading", name=heading)).to_be_visible()
         items = side_page.get_by_test_id("agenda-item")
         expect(items).to_have_count(1)
