@@ -14,14 +14,28 @@
   products, distributors with their sourcing needs. Two registrations stay pending for the
   organiser to approve; the demo distributor login's organisation is left unregistered so
   that a visitor can try registering. No email is sent for these registrations.
+* Meetings at that event (:func:`_seed_meetings`), all through the real services: each
+  approved demo distributor asks its :data:`MEETINGS_PER_DISTRIBUTOR` best suggestions among
+  the approved producers (:func:`matchmaker.matching.services.suggestions`) for a meeting,
+  naming the need and product that matched; each producer nobody asked asks its best
+  suggested distributor; and the hotel asks Pù Mát from the participant list (its herbal tea
+  bags are not in the tea category the hotel's need names). The requests are answered by
+  :func:`matchmaker.meetings.requests.accept` / ``decline``: the two busiest producers each
+  decline their weakest request, with a reason drawn from the match; the hotel's request to
+  Pù Mát and one more stay pending for someone to answer; the rest are accepted (Pù Mát
+  accepts the e-commerce platform's request). The organiser then generates and publishes the
+  schedule (:mod:`matchmaker.meetings.scheduling`), which tells the participants' members;
+  again no email is sent.
 
 Every step is idempotent: records are looked up by a natural key (identity key, name,
 organisation + title) before being created, and the importer adds nothing for a file it
-has seen, so running the seed twice adds nothing. Databases seeded by earlier versions lose
+has seen; the demo event gets its meetings only while it has none and no schedule, so
+running the seed twice adds nothing. Databases seeded by earlier versions lose
 their placeholder organisations ("Nhà sản xuất demo", "Nhà phân phối demo") once their
 users have moved.
 """
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
@@ -45,6 +59,12 @@ from matchmaker.extensions import db
 from matchmaker.history import Subject, change_status
 from matchmaker.imports.models import MatchReview
 from matchmaker.imports.services import import_producers
+from matchmaker.matching import loader as matching_loader
+from matchmaker.matching import services as matching
+from matchmaker.matching.engine import Match
+from matchmaker.meetings import requests as meeting_requests
+from matchmaker.meetings import scheduling
+from matchmaker.meetings.models import Meeting, ScheduleStatus
 from matchmaker.notifications import mail
 from matchmaker.organisations.identity import identity_key
 from matchmaker.organisations.models import BuyerType, DeliveryProvince, Organisation, Side
@@ -194,6 +214,30 @@ EVENT_DAY = (time(8, 0), time(17, 0))  # Vietnam time
 EVENT_SESSIONS = ((time(8, 30), time(11, 30)), (time(13, 30), time(16, 30)))
 #: Registration closes this many days before the event starts.
 REGISTRATION_CLOSES_DAYS_BEFORE = 2
+
+#: How many of its best suggestions each demo distributor asks for a meeting.
+MEETINGS_PER_DISTRIBUTOR = 3
+#: How many requests the busiest producers decline (one each), and how many stay pending
+#: besides the requests from the participant list.
+DECLINED_REQUESTS = 2
+OTHER_PENDING_REQUESTS = 1
+# Requests made from the participant list rather than from a suggestion: (distributor,
+# producer, message). They stay pending for the producer's members to answer. The hotel's
+# tea need names the tea category, where Pù Mát's herbal tea bags are not.
+FROM_PARTICIPANT_LIST = (
+    ("(Demo) Khách sạn Biển Xanh Cửa Lò", PRODUCER_ORGANISATION,
+     "Khách sạn cần trà thảo dược túi lọc cho phòng nghỉ, khoảng 300 hộp mỗi tháng. Mong "
+     "được xem hàng mẫu trà túi lọc cà gai leo và giảo cổ lam của quý công ty."),
+)
+DISTRIBUTOR_ASKS = ("Chúng tôi tìm nguồn hàng cho nhu cầu “{need}” và quan tâm đến sản phẩm "
+                    "{product}. Mong được gặp để trao đổi về giá, sản lượng và giao hàng.")
+PRODUCER_ASKS = ("Chúng tôi xin giới thiệu sản phẩm {product} cho nhu cầu “{need}” của quý "
+                 "công ty và sẽ mang hàng mẫu đến hội nghị.")
+# Decline reasons: when the producer does not deliver where the buyer needs, else a full day.
+DECLINE_OUTSIDE_DELIVERY = ("Hiện chúng tôi chưa giao hàng được tới các tỉnh quý công ty cần; "
+                            "xin liên hệ lại khi chúng tôi có đối tác vận chuyển.")
+DECLINE_BUSY = ("Lịch gặp trong ngày của chúng tôi đã kín; xin trao đổi qua điện thoại sau "
+                "hội nghị.")
 
 # Delegates' names are made up from these, in turn (plausible, not real people).
 FAMILY_NAMES = ("Nguyễn", "Trần", "Lê", "Phan", "Hồ", "Hoàng", "Đặng", "Võ", "Thái", "Cao",
@@ -406,10 +450,212 @@ def _seed_event(echo: Callable[[str], None]) -> int:
     return 1 + len(entries)
 
 
+@dataclass
+class _Request:
+    """A meeting request the demo makes: the two registrations, who asks, the match that
+    suggested the pair (``None`` for a request from the participant list) and the message.
+    ``answer`` is ``accept``, ``decline`` or ``None`` (left pending)."""
+
+    producer: matching_loader.Participant
+    distributor: matching_loader.Participant
+    side: str
+    match: Match | None
+    message: str
+    answer: str | None = "accept"
+    reason: str | None = None
+
+    @property
+    def score(self) -> int:
+        return self.match.score if self.match is not None else 0
+
+
+def _words(text: str) -> set[str]:
+    return {w.casefold() for w in re.findall(r"\w+", text)}
+
+
+def _best_pair(cat: matching_loader.Catalogue, match: Match) -> tuple[str, str, tuple]:
+    """``(need title, product name, reasons)`` of the best-scoring product–need pair; of
+    equal ones, the pair whose need title and product name share the most words (wooden
+    spoons go with "Đồ gỗ gia dụng", not with "Đèn, hộp quà mây tre đan")."""
+    def key(pair):
+        shared = _words(cat.needs[pair.need_id].title) & _words(
+            cat.products[pair.product_id].name)
+        return pair.score, len(shared), -pair.need_id
+
+    best = max(match.pairs, key=key)
+    return cat.needs[best.need_id].title, cat.products[best.product_id].name, best.reasons
+
+
+def _plan_requests(event: Event) -> list[_Request]:
+    """Who asks whom, in order, and how each request is answered (module docstring)."""
+    participants = [p for p in matching_loader.event_participants(event.id)
+                    if p.name != DISTRIBUTOR_ORGANISATION]  # left to the visitor
+    by_registration = {p.registration_id: p for p in participants}
+    by_name = {(p.side, p.name): p for p in participants}
+    cat = matching_loader.catalogue()
+    index = matching_loader.event_index(cat, participants)
+    plan: list[_Request] = []
+    asked: set[tuple[int, int]] = set()
+
+    def add(producer, distributor, side, match, template) -> None:
+        if (producer.registration_id, distributor.registration_id) in asked:
+            return
+        asked.add((producer.registration_id, distributor.registration_id))
+        need, product, _reasons = _best_pair(cat, match)
+        plan.append(_Request(producer, distributor, side, match,
+                             template.format(need=need, product=product)))
+
+    for distributor in (p for p in participants if p.side == matching.DISTRIBUTOR):
+        found = matching.suggestions(
+            cat, distributor.organisation_id, matching.DISTRIBUTOR,
+            matching.viewer_decisions(distributor.organisation_id, event.id),
+            k=MEETINGS_PER_DISTRIBUTOR, event_id=event.id, index=index,
+            participants=participants)
+        for suggestion in found.suggestions:
+            producer = by_registration.get(suggestion.registration_id)
+            if producer is not None:
+                add(producer, distributor, matching.DISTRIBUTOR, suggestion.match,
+                    DISTRIBUTOR_ASKS)
+    # Producers nobody asked ask their best suggestion themselves.
+    asked_producers = {producer for producer, _d in asked}
+    for producer in (p for p in participants if p.side == matching.PRODUCER
+                     and p.registration_id not in asked_producers):
+        found = matching.suggestions(
+            cat, producer.organisation_id, matching.PRODUCER,
+            matching.viewer_decisions(producer.organisation_id, event.id), k=1,
+            event_id=event.id, index=index, participants=participants)
+        for suggestion in found.suggestions:
+            distributor = by_registration.get(suggestion.registration_id)
+            if distributor is not None:
+                add(producer, distributor, matching.PRODUCER, suggestion.match,
+                    PRODUCER_ASKS)
+    for distributor_name, producer_name, message in FROM_PARTICIPANT_LIST:
+        distributor = by_name.get((matching.DISTRIBUTOR, distributor_name))
+        producer = by_name.get((matching.PRODUCER, producer_name))
+        if distributor is None or producer is None \
+                or (producer.registration_id, distributor.registration_id) in asked:
+            continue
+        asked.add((producer.registration_id, distributor.registration_id))
+        plan.append(_Request(producer, distributor, matching.DISTRIBUTOR, None, message,
+                             answer=None))
+    _choose_answers(cat, plan)
+    return plan
+
+
+def _choose_answers(cat: matching_loader.Catalogue, plan: list[_Request]) -> None:
+    """Mark the declined and the pending requests in ``plan`` (the others are accepted).
+
+    The demo producer login's company is left as planned (it accepts what it was suggested),
+    and nobody is left without an accepted meeting by a decline or a pending request.
+    """
+    def accepted(registration_id: int) -> int:
+        return sum(1 for r in plan if r.answer == "accept" and registration_id in (
+            r.producer.registration_id, r.distributor.registration_id))
+
+    def eligible(request: _Request) -> bool:
+        return (request.answer == "accept" and request.side == matching.DISTRIBUTOR
+                and request.producer.name != PRODUCER_ORGANISATION
+                and accepted(request.producer.registration_id) >= 2
+                and accepted(request.distributor.registration_id) >= 2)
+
+    def weakest(candidates: list[_Request]) -> _Request | None:
+        # Lowest score; of equal ones the latest request.
+        ordered = sorted(enumerate(candidates), key=lambda c: (c[1].score, -c[0]))
+        return ordered[0][1] if ordered else None
+
+    incoming: dict[int, int] = {}
+    for request in plan:
+        if request.side == matching.DISTRIBUTOR:
+            key = request.producer.registration_id
+            incoming[key] = incoming.get(key, 0) + 1
+    busiest = sorted(incoming, key=lambda rid: (-incoming[rid], rid))
+    declining: set[int] = set()
+    declined = 0
+    for producer_id in busiest:
+        if declined == DECLINED_REQUESTS:
+            break
+        request = weakest([r for r in plan if r.producer.registration_id == producer_id
+                           and r.distributor.registration_id not in declining
+                           and eligible(r)])
+        if request is None:
+            continue
+        _need, _product, reasons = _best_pair(cat, request.match)
+        request.answer = "decline"
+        request.reason = (DECLINE_OUTSIDE_DELIVERY
+                          if any(r.code == "outside_delivery" for r in reasons)
+                          else DECLINE_BUSY)
+        declining.add(request.distributor.registration_id)
+        declined += 1
+    waiting = {r.distributor.registration_id for r in plan if r.answer is None}
+    for _ in range(OTHER_PENDING_REQUESTS):
+        request = weakest([r for r in plan if eligible(r)
+                           and r.distributor.registration_id not in waiting])
+        if request is not None:
+            request.answer = None
+            waiting.add(request.distributor.registration_id)
+
+
+def _seed_meetings(echo: Callable[[str], None]) -> int:
+    """Meeting requests, answers and the published schedule of the demo event (module
+    docstring), unless the event has meetings or a schedule already or no longer takes
+    requests. Returns the number of records created (meetings and time slots)."""
+    event = db.session.scalar(sa.select(Event).where(Event.title == EVENT_TITLE))
+    if event is None or event.schedule_status != ScheduleStatus.NONE or db.session.scalar(
+            sa.select(sa.exists().where(Meeting.event_id == event.id))):
+        return 0
+    if not meeting_requests.requests_open(event):
+        echo("No demo meetings: the demo event no longer takes meeting requests.")
+        return 0
+    plan = _plan_requests(event)
+    if not plan:
+        return 0
+    organiser_id = db.session.scalar(sa.select(User.id).where(
+        User.email == "organiser@example.com"))
+    # An organisation's own login acts for it (the demo producer's); the organiser's staff
+    # enter the others' requests and answers, as they entered their registrations.
+    members: dict[int, int] = {}
+    for user_id, organisation_id in db.session.execute(
+            sa.select(User.id, User.organisation_id).where(User.organisation_id.in_(
+                sorted({p.organisation_id for r in plan for p in (r.producer, r.distributor)})),
+                User.active.is_(True)).order_by(User.id)):
+        members.setdefault(organisation_id, user_id)
+
+    def acting(participant: matching_loader.Participant) -> int | None:
+        return members.get(participant.organisation_id, organiser_id)
+
+    with mail.suppressed():
+        meetings = []
+        for request in plan:
+            asking, asked = ((request.distributor, request.producer)
+                             if request.side == matching.DISTRIBUTOR
+                             else (request.producer, request.distributor))
+            meetings.append(meeting_requests.request_meeting(
+                event.id, asking.organisation_id, asked.registration_id, acting(asking),
+                request.message))
+        for request, meeting in zip(plan, meetings, strict=True):
+            asked = (request.producer if request.side == matching.DISTRIBUTOR
+                     else request.distributor)
+            if request.answer == "accept":
+                meeting_requests.accept(meeting.id, asked.organisation_id, acting(asked))
+            elif request.answer == "decline":
+                meeting_requests.decline(meeting.id, asked.organisation_id, acting(asked),
+                                         request.reason)
+        generated = scheduling.generate(event.id, organiser_id)
+        placed = scheduling.publish(event.id, organiser_id)
+    pending = [r for r in plan if r.answer is None]
+    echo(f"Demo meetings: {len(plan)} requests ({sum(r.match is not None for r in plan)} "
+         f"from the suggestions), {sum(r.answer == 'accept' for r in plan)} accepted, "
+         f"{sum(r.answer == 'decline' for r in plan)} declined, {len(pending)} awaiting an "
+         f"answer (of {', '.join(sorted({r.producer.name for r in pending}))}); schedule "
+         f"published: {placed} meetings in {generated.slots_used} of "
+         f"{generated.slot_count} slots (lower bound {generated.lower_bound}).")
+    return len(plan) + generated.slot_count
+
+
 def seed(password: str, echo: Callable[[str], None] = click.echo) -> int:
     """Load the categories, import the Nghệ An producers, add the demo distributors, their
-    needs, the demo accounts and the demo event with its registrations (see the module
-    docstring); say what was done via ``echo``.
+    needs, the demo accounts, the demo event with its registrations, and its meetings and
+    published schedule (see the module docstring); say what was done via ``echo``.
 
     Returns the number of records created. Flushes, does not commit.
 
@@ -434,4 +680,5 @@ def seed(password: str, echo: Callable[[str], None] = click.echo) -> int:
     created += _seed_accounts(password, echo)
     _drop_placeholders(echo)
     created += _seed_event(echo)
+    created += _seed_meetings(echo)
     return created
