@@ -15,15 +15,19 @@ staff's): B's member sees B's own agenda at ``sched_event`` but not A's, and not
 ``sched_pub_event`` where B is not registered.
 """
 
+from datetime import timedelta
+
 import sqlalchemy as sa
 
 from matchmaker.db import write_transaction
 from matchmaker.events import registration as reg
+from matchmaker.events.models import Event
 from matchmaker.events.registration import lock_event
 from matchmaker.extensions import db
 from matchmaker.meetings.models import Meeting, MeetingStatus
 from matchmaker.meetings.timeslots import ensure_time_slots
 from matchmaker.organisations.models import Side
+from matchmaker.timeutil import utcnow
 from tests import factories
 from tests.access import LOGIN_REDIRECT, Case, staff_only
 from tests.access_events import make_event
@@ -123,6 +127,13 @@ def setup(world: dict) -> None:
     place(m5, slot_ids(pub_id)[0], 1)
     set_schedule_status(pub_id, "published")
     world["sched_m5"] = m5
+    # The event is under way: outcomes are recorded from its start on.
+    db.session.rollback()
+    event = db.session.get(Event, pub_id)
+    event.starts_at = utcnow() - timedelta(minutes=5)
+    event.registration_opens_at = event.starts_at - timedelta(days=2)
+    event.registration_closes_at = event.starts_at - timedelta(days=1)
+    db.session.commit()
 
 
 def _url(key: str, suffix: str):

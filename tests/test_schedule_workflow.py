@@ -421,6 +421,20 @@ def test_publish_with_nothing_placed_is_refused(users, app_ctx, app, no_csrf):
 # ---------------------------------------------------------------- held and no-show
 
 
+def _start_event_now(event_id):
+    from datetime import timedelta
+
+    from matchmaker.timeutil import utcnow
+
+    db.session.rollback()
+    event = db.session.get(Event, event_id)
+    event.starts_at = utcnow() - timedelta(minutes=5)
+    event.registration_closes_at = min(event.registration_closes_at, event.starts_at)
+    event.registration_opens_at = min(event.registration_opens_at,
+                                      event.starts_at - timedelta(days=1))
+    db.session.commit()
+
+
 def test_held_and_no_show(placed, users, app, no_csrf):
     ev = placed
     client = client_for(app, users["organiser"])
@@ -431,6 +445,11 @@ def test_held_and_no_show(placed, users, app, no_csrf):
     assert "once the schedule is published" in page
     assert rows(ev["event_id"])[ev["ab"]][0] == "scheduled"
     client.post(f"/events/{ev['event_id']}/schedule/publish")
+    # Not before the event starts either (a new user marked meetings held a month early).
+    page = client.post(url, data={"meeting": ev["ab"], "outcome": "held"}
+                       ).get_data(as_text=True)
+    assert "once the event has started" in page
+    _start_event_now(ev["event_id"])
     assert client.post(url, data={"meeting": ev["ab"], "outcome": "held",
                                   "note": "Ký biên bản ghi nhớ 2.000 chai/tháng"}
                        ).status_code == 302
@@ -614,3 +633,15 @@ def test_before_the_first_generation_meetings_are_waiting_and_nothing_is_stale(u
     assert view.slots == [] and view.slots_stale is False
     assert view.unplaced and {p.reason for p in view.unplaced} == {
         scheduling.NOT_SCHEDULED_YET}
+
+
+def test_a_held_meeting_is_history_and_does_not_move(placed, users, app, no_csrf):
+    ev = placed
+    client = client_for(app, users["organiser"])
+    client.post(f"/events/{ev['event_id']}/schedule/publish")
+    _start_event_now(ev["event_id"])
+    client.post(f"/events/{ev['event_id']}/schedule/outcome",
+                data={"meeting": ev["ab"], "outcome": "held"})
+    page = _move(client, ev, ev["ab"], ev["slots"][2], 3).get_data(as_text=True)
+    assert "already taken place" in page
+    assert rows(ev["event_id"])[ev["ab"]] == ("held", 0, 1)

@@ -75,7 +75,9 @@ ERRORS = {
     "wrong_event": _l("This meeting is not one of this event's."),
     "not_placed": _l("That meeting has no slot yet."),
     "nothing_placed": _l("No meeting is placed yet: generate the schedule first."),
-    "not_schedulable": _l("Only accepted or placed meetings can be moved."),
+    "not_schedulable": _l("Only accepted or scheduled meetings can be moved: a held or "
+                          "no-show meeting has already taken place."),
+    "not_started": _l("Meetings can be marked held or no-show once the event has started."),
     "bad_slot": _l("Choose one of this event's time slots."),
     "bad_table": _l("Choose a table from 1 to %(tables)s."),
     "table_taken": _l("Table %(table)s is taken in that slot by meeting no. %(meeting)s. "

@@ -43,6 +43,8 @@ from matchmaker.timeutil import utcnow
 S = MeetingStatus
 # Meetings the schedule is about: accepted ones wait for a place, the others have one.
 SCHEDULABLE = frozenset({S.ACCEPTED}) | PLACED
+# A held or no-show meeting has happened: it is history and does not move.
+MOVABLE = frozenset({S.ACCEPTED, S.SCHEDULED})
 # Outcomes an organiser records on the day, and "scheduled" to undo one.
 OUTCOMES = (S.HELD, S.NO_SHOW)
 
@@ -442,7 +444,7 @@ def move(event_id: int, meeting_id: int, slot_id: int, table: int,
     After publication both sides are told.
     """
     event, meeting = _locked_meeting(event_id, meeting_id)
-    if meeting.status not in SCHEDULABLE:
+    if meeting.status not in MOVABLE:
         raise ScheduleError("not_schedulable")
     slot = db.session.get(TimeSlot, slot_id)
     if slot is None:
@@ -495,6 +497,8 @@ def swap(event_id: int, first_id: int, second_id: int, by_user_id: int | None) -
     _event, second = _locked_meeting(event_id, second_id)
     if first.time_slot_id is None or second.time_slot_id is None:
         raise ScheduleError("not_placed")
+    if first.status not in MOVABLE or second.status not in MOVABLE:
+        raise ScheduleError("not_schedulable")
     slot_a, table_a = first.time_slot, first.table_number
     slot_b, table_b = second.time_slot, second.table_number
     pair = frozenset({first.id, second.id})
@@ -546,10 +550,13 @@ def record_outcome(event_id: int, meeting_id: int, outcome: str, by_user_id: int
                    note: str | None = None) -> Meeting:
     """Mark a placed meeting of the event ``held`` or ``no_show`` (or back to
     ``scheduled`` to undo), with an optional outcome note, once the schedule is published.
-    Raises ``ScheduleError`` (``wrong_event``, ``not_published``, ``transition``)."""
+    Only from the event's start on: a meeting cannot have been held before it. Raises
+    ``ScheduleError`` (``wrong_event``, ``not_published``, ``not_started``, ``transition``)."""
     event, meeting = _locked_meeting(event_id, meeting_id)
     if event.schedule_status != ScheduleStatus.PUBLISHED:
         raise ScheduleError("not_published")
+    if utcnow() < event.starts_at:
+        raise ScheduleError("not_started")
     if outcome not in {S.HELD, S.NO_SHOW, S.SCHEDULED} or meeting.status not in PLACED:
         raise ScheduleError("transition")
     note = (note or "").strip() or None

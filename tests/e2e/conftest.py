@@ -64,3 +64,15 @@ def page(browser):
     page.on("pageerror", lambda e: page.console_errors.append(str(e)))
     yield page
     context.close()
+
+
+def open_menu(page, test_id: str) -> None:
+    """Open a Bootstrap dropdown of the top bar. The page must have run the vendored
+    Bootstrap script first (it is at the end of the body): a click that lands before it
+    does nothing, which under load made menus look broken."""
+    from playwright.sync_api import expect
+
+    page.wait_for_load_state("load")
+    toggle = page.get_by_test_id(test_id)
+    toggle.click()
+    expect(toggle).to_have_attribute("aria-expanded", "true")

@@ -8,6 +8,7 @@ from playwright.sync_api import expect
 
 from matchmaker.organisations.models import Side
 from tests import factories
+from tests.e2e.conftest import open_menu
 
 
 def photo(tmp_path) -> str:
@@ -35,7 +36,7 @@ def test_producer_lists_a_product_and_a_distributor_finds_it(page, live_server, 
 
     # The producer adds a product, then a photo on its edit page.
     log_in(page, live_server, "ban@cualo.vn")
-    page.get_by_test_id("organisation-menu").click()
+    open_menu(page, "organisation-menu")
     page.get_by_role("link", name="Sản phẩm của tôi").click()
     page.goto(live_server + "/products/new")
     page.get_by_label("Tên sản phẩm").fill("Nước mắm cá cơm Cửa Lò 35 độ đạm")
@@ -50,7 +51,7 @@ def test_producer_lists_a_product_and_a_distributor_finds_it(page, live_server, 
     page.locator("#image-upload input[type=file]").set_input_files(photo(tmp_path))
     page.get_by_role("button", name="Tải lên").click()
     expect(page.get_by_role("alert").first).to_contain_text("Đã thêm 1 ảnh")
-    page.get_by_test_id("account-menu").click()
+    open_menu(page, "account-menu")
     page.get_by_role("button", name="Đăng xuất").click()
 
     # The distributor searches without accents and finds it, with its thumbnail.

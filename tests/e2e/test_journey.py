@@ -4,6 +4,8 @@ import re
 
 from playwright.sync_api import expect
 
+from tests.e2e.conftest import open_menu
+
 
 def test_register_logout_login_and_switch_language(page, live_server):
     page.goto(live_server + "/")
@@ -22,7 +24,7 @@ def test_register_logout_login_and_switch_language(page, live_server):
     expect(page.get_by_text("Bạn đại diện cho HTX Nông nghiệp Nghĩa Đàn.")).to_be_visible()
 
     # Log out from the account menu (a Bootstrap dropdown: the vendored JS runs under the CSP).
-    page.get_by_test_id("account-menu").click()
+    open_menu(page, "account-menu")
     page.get_by_role("button", name="Đăng xuất").click()
     expect(page.get_by_role("alert")).to_contain_text("Bạn đã đăng xuất.")
 
@@ -41,7 +43,7 @@ def test_register_logout_login_and_switch_language(page, live_server):
     page.get_by_role("button", name="English").click()
     expect(page.locator("html")).to_have_attribute("lang", "en")
     expect(page.get_by_text("You act for HTX Nông nghiệp Nghĩa Đàn.")).to_be_visible()
-    page.get_by_test_id("account-menu").click()
+    open_menu(page, "account-menu")
     page.locator(".dropdown-menu").get_by_role("link", name="My account").click()
     expect(page).to_have_url(re.compile(r"/account/$"))
     expect(page.get_by_text("thanh.nguyen@htx-nghiadan.vn")).to_be_visible()

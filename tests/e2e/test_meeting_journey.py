@@ -28,6 +28,7 @@ from tests.access_events import make_event
 from tests.access_needs import make_need
 from tests.access_products import make_product
 from tests.access_registrations import register_org
+from tests.e2e.conftest import open_menu
 
 TITLE = "Hội nghị kết nối cung cầu OCOP Nghệ An 2026"
 PRODUCER = "Hợp tác xã Nước mắm Vạn Phần"
@@ -145,7 +146,7 @@ def test_meeting_from_suggestion_to_agenda(page, new_page, live_server, app_ctx,
     #    accepts it.
     producer = new_page()
     log_in(producer, base, "hoa@vanphan.vn")
-    producer.get_by_test_id("organisation-menu").click()
+    open_menu(producer, "organisation-menu")
     producer.get_by_role("link", name="Cuộc gặp của tôi").click()
     expect(producer.get_by_role("heading", name="Cuộc gặp của tôi")).to_be_visible()
     incoming = producer.get_by_test_id("incoming").get_by_test_id("meeting")
@@ -230,7 +231,7 @@ def test_meeting_from_suggestion_to_agenda(page, new_page, live_server, app_ctx,
         assert f"{table_label} {table}" in str(vevent["location"])
 
     # The producer's My meetings now shows it scheduled, with the time and table.
-    producer.get_by_test_id("organisation-menu").click()
+    open_menu(producer, "organisation-menu")
     producer.get_by_role("link", name="Cuộc gặp của tôi").click()
     scheduled = producer.get_by_test_id("scheduled").get_by_test_id("meeting")
     expect(scheduled).to_have_count(1)
