@@ -177,41 +177,33 @@ def timed_ms(fn):
     return (time.perf_counter() - start) * 1000, result
 
 
+def _baseline_total(ix, product_rows, need_rows) -> int:
+    """All-pairs: the sum over the needs of the best product score (0 if none covers)."""
+    total = 0
+    for ni in need_rows:
+        best = None
+        for r in product_rows:
+            s = ix.score(r, ni)
+            if s is not None and (best is None or s > best):
+                best = s
+        if best is not None:
+            total += best
+    return total
+
+
 def baseline_top_producers(ix, distributor_id, k=10):
     """All-pairs: every producer against this distributor, every product × need scored."""
     lo, hi = ix.distributor_range[distributor_id]
-    out = []
-    for prod, (plo, phi) in ix.producer_range.items():
-        total = 0
-        for ni in range(lo, hi):
-            best = None
-            for r in range(plo, phi):
-                s = ix.score(r, ni)
-                if s is not None and (best is None or s > best):
-                    best = s
-            if best is not None:
-                total += best
-        if total:
-            out.append((-total, prod))
+    out = [(-total, prod) for prod, (plo, phi) in ix.producer_range.items()
+           if (total := _baseline_total(ix, range(plo, phi), range(lo, hi)))]
     out.sort()
     return [(p, -t) for t, p in out[:k]]
 
 
 def baseline_top_distributors(ix, producer_id, k=10):
     plo, phi = ix.producer_range[producer_id]
-    out = []
-    for dist, (lo, hi) in ix.distributor_range.items():
-        total = 0
-        for ni in range(lo, hi):
-            best = None
-            for r in range(plo, phi):
-                s = ix.score(r, ni)
-                if s is not None and (best is None or s > best):
-                    best = s
-            if best is not None:
-                total += best
-        if total:
-            out.append((-total, dist))
+    out = [(-total, dist) for dist, (lo, hi) in ix.distributor_range.items()
+           if (total := _baseline_total(ix, range(plo, phi), range(lo, hi)))]
     out.sort()
     return [(d, -t) for t, d in out[:k]]
 

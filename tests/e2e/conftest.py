@@ -76,3 +76,37 @@ def open_menu(page, test_id: str) -> None:
     toggle = page.get_by_test_id(test_id)
     toggle.click()
     expect(toggle).to_have_attribute("aria-expanded", "true")
+
+
+@pytest.fixture
+def new_page(browser):
+    """Open more pages, each in its own browser context (own cookies, downloads accepted),
+    collecting console errors like the ``page`` fixture."""
+    contexts = []
+
+    def open_page():
+        context = browser.new_context(locale="en-US", accept_downloads=True)
+        contexts.append(context)
+        page = context.new_page()
+        page.console_errors = []
+        page.on("console", lambda m: m.type == "error" and page.console_errors.append(m.text))
+        page.on("pageerror", lambda e: page.console_errors.append(str(e)))
+        return page
+
+    yield open_page
+    for context in contexts:
+        context.close()
+
+
+def log_in(page, base: str, email: str) -> None:
+    """Log in through the form (Vietnamese, the default language) with the factories'
+    password."""
+    from playwright.sync_api import expect
+
+    from tests import factories
+
+    page.goto(base + "/login")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Mật khẩu").fill(factories.PASSWORD)
+    page.get_by_role("button", name="Đăng nhập").click()
+    expect(page.get_by_test_id("account-menu")).to_be_visible()

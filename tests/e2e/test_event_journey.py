@@ -12,7 +12,6 @@ import re
 from datetime import datetime, timedelta
 from pathlib import Path
 
-import pytest
 from openpyxl import load_workbook
 from playwright.sync_api import expect
 
@@ -23,6 +22,7 @@ from matchmaker.timeutil import to_local, utcnow
 from tests import factories
 from tests.access_needs import make_need
 from tests.access_products import make_product
+from tests.e2e.conftest import log_in
 
 TITLE = "Hội nghị kết nối cung cầu nông sản Nghệ An – Đô Lương 2026"
 PRODUCER = "Hợp tác xã Nước mắm Vạn Phần"
@@ -33,35 +33,6 @@ NEED = "Nước mắm truyền thống cho chuỗi siêu thị"
 HOA = ("Nguyễn Thị Hoà", "Chủ nhiệm HTX", "0912 345 678", "0912 345 678")
 DUC = ("Hồ Văn Đức", "Kế toán", "", "")
 THUY = ("Lê Thị Thuỷ", "Trưởng phòng thu mua", "0987 654 321", "0987 654 321")
-
-
-@pytest.fixture
-def new_page(browser):
-    """Open more pages, each in its own browser context (own cookies), collecting console
-    errors like the ``page`` fixture."""
-    contexts = []
-
-    def open_page():
-        context = browser.new_context(locale="en-US")
-        contexts.append(context)
-        page = context.new_page()
-        page.console_errors = []
-        page.on("console", lambda m: m.type == "error" and page.console_errors.append(m.text))
-        page.on("pageerror", lambda e: page.console_errors.append(str(e)))
-        return page
-
-    yield open_page
-    for context in contexts:
-        context.close()
-
-
-def log_in(page, base, email):
-    """Log in through the form (Vietnamese, the default language)."""
-    page.goto(base + "/login")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Mật khẩu").fill(factories.PASSWORD)
-    page.get_by_role("button", name="Đăng nhập").click()
-    expect(page.get_by_test_id("account-menu")).to_be_visible()
 
 
 def minute(dt: datetime) -> str:

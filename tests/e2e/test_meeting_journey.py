@@ -14,7 +14,6 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import icalendar
-import pytest
 import sqlalchemy as sa
 from playwright.sync_api import expect
 
@@ -28,7 +27,7 @@ from tests.access_events import make_event
 from tests.access_needs import make_need
 from tests.access_products import make_product
 from tests.access_registrations import register_org
-from tests.e2e.conftest import open_menu
+from tests.e2e.conftest import log_in, open_menu
 
 TITLE = "Hội nghị kết nối cung cầu OCOP Nghệ An 2026"
 PRODUCER = "Hợp tác xã Nước mắm Vạn Phần"
@@ -38,35 +37,6 @@ NEED = "Gia vị"
 MESSAGE = "Chúng tôi muốn nhập nước mắm Vạn Phần cho 5 siêu thị ở Đô Lương."
 TABLES = 3
 VN = timedelta(hours=7)
-
-
-@pytest.fixture
-def new_page(browser):
-    """Open more pages, each in its own browser context (own cookies), collecting console
-    errors like the ``page`` fixture."""
-    contexts = []
-
-    def open_page():
-        context = browser.new_context(locale="en-US", accept_downloads=True)
-        contexts.append(context)
-        page = context.new_page()
-        page.console_errors = []
-        page.on("console", lambda m: m.type == "error" and page.console_errors.append(m.text))
-        page.on("pageerror", lambda e: page.console_errors.append(str(e)))
-        return page
-
-    yield open_page
-    for context in contexts:
-        context.close()
-
-
-def log_in(page, base, email):
-    """Log in through the form (Vietnamese, the default language)."""
-    page.goto(base + "/login")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Mật khẩu").fill(factories.PASSWORD)
-    page.get_by_role("button", name="Đăng nhập").click()
-    expect(page.get_by_test_id("account-menu")).to_be_visible()
 
 
 def download_ics(page, tmp_path, name) -> icalendar.Calendar:
