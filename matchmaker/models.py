@@ -10,6 +10,7 @@ from matchmaker.catalogue.models import (  # noqa: F401
     ProductImage,
     SourcingNeed,
 )
+from matchmaker.deals.models import Mou, SupplyContract  # noqa: F401
 from matchmaker.events.models import Event, EventSession, Registration, RegistrationDelegate  # noqa: F401,E501
 from matchmaker.history import StatusChange  # noqa: F401
 from matchmaker.imports.models import ImportRow, MatchReview, ProducerImport  # noqa: F401
