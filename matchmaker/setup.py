@@ -116,15 +116,18 @@ def register_blueprints(app: Flask) -> None:
     from matchmaker.auth import bp as auth_bp
     from matchmaker.catalogue import bp as catalogue_bp
     from matchmaker.core import bp as core_bp
+    from matchmaker.deals.views import bp as deals_bp
     from matchmaker.events import bp as events_bp
     from matchmaker.imports import bp as imports_bp
     from matchmaker.matching.views import bp as matching_bp
     from matchmaker.meetings.views import bp as meetings_bp
     from matchmaker.notifications import bp as notifications_bp
     from matchmaker.organisations import bp as organisations_bp
+    from matchmaker.reports.views import bp as reports_bp
 
     for blueprint in (core_bp, auth_bp, admin_bp, organisations_bp, catalogue_bp, imports_bp,
-                      events_bp, notifications_bp, matching_bp, meetings_bp, api_bp):
+                      events_bp, notifications_bp, matching_bp, meetings_bp, deals_bp,
+                      reports_bp, api_bp):
         app.register_blueprint(blueprint)
 
 

@@ -71,9 +71,13 @@ def _event_name(params: Mapping) -> str:
 
 # Meetings register their texts here (matchmaker.meetings.notify imports nothing from this
 # module at import time, so there is no cycle).
+from matchmaker.deals.notify import DEAL_MESSAGES  # noqa: E402
+from matchmaker.deals.remind import REMINDER_MESSAGES  # noqa: E402
 from matchmaker.meetings.notify import MEETING_MESSAGES  # noqa: E402
 
 MESSAGES.update(MEETING_MESSAGES)
+MESSAGES.update(DEAL_MESSAGES)
+MESSAGES.update(REMINDER_MESSAGES)
 
 
 def render_text(kind: str, params: Mapping | None) -> str:

@@ -1,0 +1,1 @@
+"""Supply contract pages (placeholder: being built)."""

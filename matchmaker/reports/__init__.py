@@ -1,0 +1,1 @@
+"""Conversion reports for organisers: funnels, MOU conversion, breakdowns (DESIGN §5)."""
