@@ -178,6 +178,8 @@ class Mou(TimestampMixin, db.Model):
     close_reason_text: Mapped[str | None] = mapped_column(sa.Text)
     next_step: Mapped[str | None] = mapped_column(sa.Text)
     next_step_on: Mapped[date | None] = mapped_column(sa.Date, index=True)
+    # The due date the parties were last reminded of, so a daily job reminds once per date.
+    next_step_reminded_on: Mapped[date | None] = mapped_column(sa.Date)
     last_activity_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     # Set when the MOU was loaded from an organiser's file of past results.
     imported: Mapped[bool] = mapped_column(sa.Boolean, default=False, server_default=sa.false())

@@ -40,6 +40,7 @@ def upgrade():
     sa.Column('close_reason_text', sa.Text(), nullable=True),
     sa.Column('next_step', sa.Text(), nullable=True),
     sa.Column('next_step_on', sa.Date(), nullable=True),
+    sa.Column('next_step_reminded_on', sa.Date(), nullable=True),
     sa.Column('last_activity_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('imported', sa.Boolean(), server_default=sa.false(), nullable=False),
     sa.Column('created_by_id', sa.Integer(), nullable=True),
