@@ -211,3 +211,10 @@ def test_the_database_refuses_inconsistent_contracts(deal, values):
         db.session.execute(sa.update(SupplyContract).where(SupplyContract.id == contract.id)
                            .values(**values).execution_options(synchronize_session=False))
     db.session.rollback()
+
+
+def test_agency_names_are_normalised_and_searchable(deal):
+    mou = new_mou(deal, parties=None, product_ids=[],
+                  agencies=("Sở  Công Thương Nghệ An", "Sở Công Thương Hà Tĩnh"))
+    assert mou.agency_a == "Sở Công Thương Nghệ An"
+    assert "nghe an" in mou.agency_key and "ha tinh" in mou.agency_key

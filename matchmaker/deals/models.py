@@ -19,7 +19,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from matchmaker.catalogue.models import Category, Product
 from matchmaker.db import TimestampMixin, UTCDateTime, enum_check
@@ -27,6 +27,7 @@ from matchmaker.events.models import Event
 from matchmaker.extensions import db
 from matchmaker.meetings.models import Meeting
 from matchmaker.organisations.models import Organisation
+from matchmaker.text import fold_to, normalise
 from matchmaker.timeutil import utcnow
 
 VOLUME = sa.Numeric(16, 3)  # up to 10^13 units with grams-of-a-kilo precision
@@ -163,6 +164,8 @@ class Mou(TimestampMixin, db.Model):
         sa.ForeignKey("organisations.id", ondelete="RESTRICT"))
     agency_a: Mapped[str | None] = mapped_column(sa.String(255))
     agency_b: Mapped[str | None] = mapped_column(sa.String(255))
+    # Search key of both agency names (matchmaker.text.fold), kept by the validator below.
+    agency_key: Mapped[str | None] = mapped_column(sa.String(511))
     event_id: Mapped[int | None] = mapped_column(sa.ForeignKey("events.id", ondelete="RESTRICT"))
     meeting_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("meetings.id", ondelete="RESTRICT"))
@@ -199,6 +202,15 @@ class Mou(TimestampMixin, db.Model):
                                                       order_by=Category.path)
     contracts: Mapped[list["SupplyContract"]] = relationship(
         back_populates="mou", order_by="SupplyContract.signed_on, SupplyContract.id")
+
+    @validates("agency_a", "agency_b")
+    def _normalise_agency(self, key: str, value: str | None) -> str | None:
+        value = normalise(value) if value else None
+        names = [value if key == name else getattr(self, name) for name in ("agency_a",
+                                                                              "agency_b")]
+        joined = " ".join(n for n in names if n)
+        self.agency_key = fold_to(joined, 511) if joined else None
+        return value
 
 
 class SupplyContract(TimestampMixin, db.Model):

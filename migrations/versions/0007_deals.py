@@ -26,6 +26,7 @@ def upgrade():
     sa.Column('distributor_id', sa.Integer(), nullable=True),
     sa.Column('agency_a', sa.String(length=255), nullable=True),
     sa.Column('agency_b', sa.String(length=255), nullable=True),
+    sa.Column('agency_key', sa.String(length=511), nullable=True),
     sa.Column('event_id', sa.Integer(), nullable=True),
     sa.Column('meeting_id', sa.Integer(), nullable=True),
     sa.Column('signed_on', sa.Date(), nullable=False),
