@@ -218,3 +218,14 @@ def test_agency_names_are_normalised_and_searchable(deal):
                   agencies=("Sở  Công Thương Nghệ An", "Sở Công Thương Hà Tĩnh"))
     assert mou.agency_a == "Sở Công Thương Nghệ An"
     assert "nghe an" in mou.agency_key and "ha tinh" in mou.agency_key
+
+
+def test_records_of_the_past_carry_their_dates_in_the_history(deal):
+    from datetime import UTC, datetime
+
+    signed = datetime(2025, 3, 1, 3, 0, tzinfo=UTC)
+    converted = datetime(2025, 5, 20, 3, 0, tzinfo=UTC)
+    mou = new_mou(deal, at=signed)
+    new_contract(deal, mou, at=converted)
+    assert [c.changed_at for c in history(Subject.MOU, mou.id)] == [signed, converted]
+    assert mou.last_activity_at == converted

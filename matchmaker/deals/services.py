@@ -13,7 +13,7 @@ cancelling the last one reopens it to the state it had before it converted.
 """
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 import sqlalchemy as sa
@@ -182,13 +182,15 @@ def record_mou(*, signed_on: date, by_user_id: int | None, parties: Parties | No
                unit: str | None = None, valid_until: date | None = None,
                reference: str | None = None, notes: str | None = None,
                document_path: str | None = None, event_id: int | None = None,
-               imported: bool = False, note: str | None = None) -> Mou:
+               imported: bool = False, note: str | None = None,
+               at: datetime | None = None) -> Mou:
     """Record a signed MOU; returns it (status ``signed``, history row written).
 
     Exactly one of ``parties`` (a business MOU; products must be the producer's) or
     ``agencies`` (two agency names, a department-to-department MOU) is given. ``event_id``
     overrides ``parties.event_id`` only when the parties carry none. Money in whole đồng,
-    ``volume`` in ``unit``.
+    ``volume`` in ``unit``. ``at`` (aware UTC) dates the history row and the last activity,
+    for records of the past (imports, demo); default now.
 
     Raises:
         DealError: see the codes in :class:`DealError`.
@@ -202,7 +204,7 @@ def record_mou(*, signed_on: date, by_user_id: int | None, parties: Parties | No
               estimated_value_vnd=estimated_value_vnd, volume=volume,
               unit=unit if volume is not None or unit else None, reference=reference,
               notes=notes, document_path=document_path, imported=imported,
-              created_by_id=by_user_id, last_activity_at=utcnow(), status=None)
+              created_by_id=by_user_id, last_activity_at=at or utcnow(), status=None)
     if parties is not None:
         _check_parties(parties.producer_id, parties.distributor_id)
         mou.kind = MouKind.BUSINESS
@@ -217,7 +219,7 @@ def record_mou(*, signed_on: date, by_user_id: int | None, parties: Parties | No
     _check_event(mou.event_id)
     mou.categories = _categories(category_ids)
     db.session.add(mou)
-    change_status(mou, Subject.MOU, MouStatus.SIGNED, by_user_id, note)
+    change_status(mou, Subject.MOU, MouStatus.SIGNED, by_user_id, note, at=at)
     return mou
 
 
@@ -257,9 +259,11 @@ def update_mou(mou: Mou, expected_version: int | None, by_user_id: int | None,
 
 def change_mou_status(mou: Mou, to_status: str, by_user_id: int | None,
                       expected_version: int | None = None, reason: str | None = None,
-                      reason_text: str | None = None, note: str | None = None) -> StatusChange:
+                      reason_text: str | None = None, note: str | None = None,
+                      at: datetime | None = None) -> StatusChange:
     """Move an MOU along ``signed → negotiating``, to ``lapsed`` / ``cancelled`` (with a
-    :class:`CloseReason`, and text for ``other``), or revive a lapsed one.
+    :class:`CloseReason`, and text for ``other``), or revive a lapsed one. ``at`` (aware
+    UTC) dates the change for records of the past; default now.
 
     Raises:
         StaleEdit: the MOU changed since ``expected_version``.
@@ -283,8 +287,8 @@ def change_mou_status(mou: Mou, to_status: str, by_user_id: int | None,
         note = note or _reason_note(reason, reason_text)
     else:
         mou.close_reason = mou.close_reason_text = None
-    mou.last_activity_at = utcnow()
-    return change_status(mou, Subject.MOU, to_status, by_user_id, note)
+    mou.last_activity_at = at or utcnow()
+    return change_status(mou, Subject.MOU, to_status, by_user_id, note, at=at)
 
 
 def _reason_note(reason: CloseReason, text: str | None) -> str:
@@ -314,10 +318,11 @@ def record_contract(*, contract_number: str, signed_on: date, value_vnd: int,
                     delivery_from: date | None = None, delivery_to: date | None = None,
                     notes: str | None = None, document_path: str | None = None,
                     event_id: int | None = None, imported: bool = False,
-                    note: str | None = None) -> SupplyContract:
+                    note: str | None = None, at: datetime | None = None) -> SupplyContract:
     """Record a signed supply contract, from ``mou`` (parties, event and — when
     ``product_ids`` is None — products copied; the MOU becomes ``converted``) or standalone
     from ``parties``. Lock the MOU first (:func:`lock_mou`) when two users may act at once.
+    ``at`` (aware UTC) dates the history rows for records of the past; default now.
 
     Raises:
         DealError: ``mou_cancelled``, ``agency_mou``, ``delivery_order``, ``negative_value``,
@@ -355,13 +360,13 @@ def record_contract(*, contract_number: str, signed_on: date, value_vnd: int,
             contract.products = _products(parties.producer_id, product_ids)
     _check_event(contract.event_id)
     db.session.add(contract)
-    change_status(contract, Subject.CONTRACT, ContractStatus.SIGNED, by_user_id, note)
+    change_status(contract, Subject.CONTRACT, ContractStatus.SIGNED, by_user_id, note, at=at)
     if mou is not None:
-        mou.last_activity_at = utcnow()
+        mou.last_activity_at = at or utcnow()
         if mou.status != MouStatus.CONVERTED:
             mou.close_reason = mou.close_reason_text = None
             change_status(mou, Subject.MOU, MouStatus.CONVERTED, by_user_id,
-                          contract.contract_number)
+                          contract.contract_number, at=at)
     return contract
 
 
@@ -399,10 +404,11 @@ def update_contract(contract: SupplyContract, expected_version: int | None,
 
 def change_contract_status(contract: SupplyContract, to_status: str, by_user_id: int | None,
                            expected_version: int | None = None, reason: str | None = None,
-                           note: str | None = None) -> StatusChange:
+                           note: str | None = None, at: datetime | None = None) -> StatusChange:
     """Move a contract ``signed → delivering → completed``, or end it: ``terminated`` (was
     in force) or ``cancelled`` (never took effect), both with a ``reason``. Cancelling the
-    MOU's last counted contract reopens the MOU (lock it first, :func:`lock_mou`).
+    MOU's last counted contract reopens the MOU (lock it first, :func:`lock_mou`). ``at``
+    (aware UTC) dates the change for records of the past; default now.
 
     Raises:
         StaleEdit: the contract changed since ``expected_version``.
@@ -417,17 +423,18 @@ def change_contract_status(contract: SupplyContract, to_status: str, by_user_id:
         if not reason:
             raise DealError("reason_required")
         contract.end_reason = reason
-    change = change_status(contract, Subject.CONTRACT, to_status, by_user_id, note or reason)
+    change = change_status(contract, Subject.CONTRACT, to_status, by_user_id, note or reason,
+                           at=at)
     mou = contract.mou
     if mou is not None:
-        mou.last_activity_at = utcnow()
+        mou.last_activity_at = at or utcnow()
         if to_status == ContractStatus.CANCELLED and mou.status == MouStatus.CONVERTED:
-            _reopen_if_unconverted(mou, by_user_id, contract)
+            _reopen_if_unconverted(mou, by_user_id, contract, at)
     return change
 
 
-def _reopen_if_unconverted(mou: Mou, by_user_id: int | None,
-                           cancelled: SupplyContract) -> None:
+def _reopen_if_unconverted(mou: Mou, by_user_id: int | None, cancelled: SupplyContract,
+                           at: datetime | None) -> None:
     counted = db.session.scalar(
         sa.select(sa.func.count(SupplyContract.id)).where(
             SupplyContract.mou_id == mou.id, SupplyContract.id != cancelled.id,
@@ -442,4 +449,4 @@ def _reopen_if_unconverted(mou: Mou, by_user_id: int | None,
     # A lapsed MOU revived by a contract that was then cancelled is open again, not lapsed:
     # its close reason was cleared when it converted.
     reopened = MouStatus.SIGNED if before == MouStatus.SIGNED else MouStatus.NEGOTIATING
-    change_status(mou, Subject.MOU, reopened, by_user_id, cancelled.contract_number)
+    change_status(mou, Subject.MOU, reopened, by_user_id, cancelled.contract_number, at=at)
