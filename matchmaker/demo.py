@@ -44,6 +44,7 @@ from pathlib import Path
 import click
 import sqlalchemy as sa
 
+from matchmaker import demo_deals
 from matchmaker.auth.models import User
 from matchmaker.catalogue.models import (
     Category,
@@ -681,4 +682,5 @@ def seed(password: str, echo: Callable[[str], None] = click.echo) -> int:
     _drop_placeholders(echo)
     created += _seed_event(echo)
     created += _seed_meetings(echo)
+    created += demo_deals.seed_past_event(echo)
     return created

@@ -1,5 +1,8 @@
 """``flask seed-demo``'s meetings: requests chosen from the suggestions, answered through the
-meeting rules, a published schedule on the fewest slots; twice adds nothing; no email."""
+meeting rules, a published schedule on the fewest slots; twice adds nothing; no email.
+
+The seed also adds the finished 2025 event with its own meetings (tests/test_demo_deals.py):
+these tests look at the upcoming event's rows alone."""
 
 import sqlalchemy as sa
 
@@ -32,7 +35,27 @@ def demo_event() -> Event:
 
 
 def meetings(*where) -> list[Meeting]:
-    return list(db.session.scalars(sa.select(Meeting).where(*where).order_by(Meeting.id)))
+    """The upcoming demo event's meetings (``where`` narrows them), oldest first."""
+    return list(db.session.scalars(sa.select(Meeting).join(Event).where(
+        Event.title == demo.EVENT_TITLE, *where).order_by(Meeting.id)))
+
+
+def slot_count(event: Event) -> int:
+    return db.session.scalar(sa.select(sa.func.count(TimeSlot.id)).where(
+        TimeSlot.event_id == event.id))
+
+
+def meeting_changes(found: list[Meeting]) -> list[StatusChange]:
+    return list(db.session.scalars(sa.select(StatusChange).where(
+        StatusChange.subject_type == Subject.MEETING,
+        StatusChange.subject_id.in_([m.id for m in found]))))
+
+
+def notification_kinds(user_id: int, event_id: int) -> list[str]:
+    """Kinds of the user's notifications about the event, oldest first."""
+    return [n.kind for n in db.session.scalars(sa.select(Notification).where(
+        Notification.user_id == user_id).order_by(Notification.id))
+        if n.params.get("event_id") == event_id]
 
 
 def organisation_id(name: str) -> int:
@@ -71,8 +94,7 @@ def test_seed_demo_requests_answers_and_publishes_meetings(app, app_ctx):
     sides = [m.requested_by_side for m in found]
     assert sides.count("distributor") > sides.count("producer") >= 1
     # Every change went through the rules: one history line per status, with who.
-    changes = db.session.scalars(sa.select(StatusChange).where(
-        StatusChange.subject_type == Subject.MEETING)).all()
+    changes = meeting_changes(found)
     answered = len(found) - statuses.count("requested")
     assert len(changes) == len(found) + answered + statuses.count("scheduled")
     assert all(c.changed_by_id for c in changes)
@@ -132,7 +154,7 @@ def test_the_demo_distributor_login_has_no_meeting_and_is_not_registered(app, ap
     assert of_organisation(DISTRIBUTOR_ORGANISATION) == []
     org_id = organisation_id(DISTRIBUTOR_ORGANISATION)
     assert db.session.scalar(sa.select(Registration.id).where(
-        Registration.organisation_id == org_id)) is None
+        Registration.event_id == event.id, Registration.organisation_id == org_id)) is None
     client = client_for(app, user("distributor@example.com"))
     assert client.get(f"/events/{event.id}/agenda").status_code == 403
 
@@ -166,7 +188,7 @@ def test_meetings_join_approved_participants_the_suggestions_paired(app, app_ctx
             assert met & fish_producers, name
     # The two pending registrations have no meeting.
     pending = db.session.scalars(sa.select(Registration.id).where(
-        Registration.status == "pending")).all()
+        Registration.event_id == event.id, Registration.status == "pending")).all()
     assert len(pending) == 2
     assert not meetings(sa.or_(Meeting.producer_registration_id.in_(pending),
                                Meeting.distributor_registration_id.in_(pending)))
@@ -179,9 +201,9 @@ def test_seeding_notifies_but_sends_no_email(app, app_ctx, caplog):
     assert outbox == []
     assert not [r for r in caplog.records if r.name == "matchmaker.mail"]
     assert not db.session.info.get(mail.PENDING)
+    event = demo_event()
     producer = user("producer@example.com")
-    kinds = db.session.scalars(sa.select(Notification.kind).where(
-        Notification.user_id == producer.id).order_by(Notification.id)).all()
+    kinds = notification_kinds(producer.id, event.id)
     assert kinds.count("meeting.requested") == len(of_organisation(PRODUCER_ORGANISATION))
     assert kinds[-1] == "schedule.published"
 
@@ -189,27 +211,37 @@ def test_seeding_notifies_but_sends_no_email(app, app_ctx, caplog):
 def test_seeding_twice_adds_no_meeting(app, app_ctx):
     seed(app)
     before = table_counts()
-    assert before["meetings"] >= 20 and before["time_slots"] == 14
-    assert before["notifications"] > 0
+    event = demo_event()
+    assert len(meetings()) >= 20 and slot_count(event) == 14
+    assert notification_kinds(user("producer@example.com").id, event.id)
     output = seed(app)
     assert "Demo meetings" not in output and "Demo data ready (0 new records)." in output
     assert table_counts() == before
 
 
 def test_an_event_seeded_before_meetings_gets_them_later(app, app_ctx, monkeypatch):
-    # A database seeded by the version without meetings: the next seed adds them.
+    # A database seeded by the version without meetings (nor the 2025 event): the next
+    # seed adds them.
     monkeypatch.setattr(demo, "_seed_meetings", lambda echo: 0)
+    monkeypatch.setattr(demo.demo_deals, "seed_past_event", lambda echo: 0)
     seed(app)
-    assert table_counts()["meetings"] == 0
+    assert meetings() == []
     monkeypatch.undo()
     output = seed(app)
     assert "Demo event" not in output and "Demo meetings: " in output
+    assert "Past demo event" in output
     assert demo_event().schedule_status == "published"
 
 
 def test_no_meetings_once_the_event_takes_no_requests(app, app_ctx, monkeypatch):
-    monkeypatch.setattr(demo.meeting_requests, "requests_open", lambda event: False)
+    # The upcoming event alone stops taking requests (the 2025 event is built while it
+    # still takes them).
+    requests_open = demo.meeting_requests.requests_open
+    monkeypatch.setattr(demo.meeting_requests, "requests_open", lambda event, now=None: (
+        event.title != demo.EVENT_TITLE and requests_open(event, now)))
     output = seed(app)
     assert "no longer takes meeting requests" in output
-    assert table_counts()["meetings"] == 0
-    assert demo_event().schedule_status == "none"
+    assert "Past demo event" in output
+    assert meetings() == []
+    event = demo_event()
+    assert event.schedule_status == "none" and slot_count(event) == 0
