@@ -93,6 +93,8 @@ MEMBERS = {"anon": LOGIN_REDIRECT, "member_a": 200, "member_b": 200, "organiser"
            "admin": 403}
 PARTICIPANTS = {"anon": LOGIN_REDIRECT, "member_a": 200, "member_b": 200, "organiser": 302,
                 "admin": 302}
+# B takes no part in solo_event: 403, as a page that says why (not registered) and links to
+# the registration form (tests/test_matching_pages.py checks the page).
 ONLY_A = {"anon": LOGIN_REDIRECT, "member_a": 200, "member_b": 403, "organiser": 302,
           "admin": 302}
 # A pair of A and C: A's member decides for A; B's member is in neither organisation.

@@ -182,6 +182,7 @@ CASES = [
     # A's agenda asked for by B's member: refused.
     Case("GET", "/events/<int:event_id>/agenda",
          _with_reg("sched_event_id", "sched_reg_a_id", "/agenda"), _agenda(200, 403, 200)),
+    # B is not registered there: 403, as a page that says so (tests/test_schedule_workflow.py).
     Case("GET", "/events/<int:event_id>/agenda", _url("sched_pub_event_id", "/agenda"),
          _agenda(200, 403, 200)),
     Case("GET", "/events/<int:event_id>/agenda",

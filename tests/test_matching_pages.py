@@ -88,7 +88,7 @@ def test_distributor_sees_producers_with_reasons_in_english(app, market):
     assert "Nước mắm Cửa Lò → your need “Gia vị”" in html
     assert "OCOP “Gia vị” includes OCOP “Tương, nước mắm, gia vị dạng lỏng khác”" in html
     assert "OCOP 4★ ≥ 3★ required" in html
-    assert "capacity 5,000 bottle/month ≥ 2,000" in html
+    assert "capacity 5,000 bottles/month ≥ 2,000" in html
     assert "price ₫60,000–₫80,000 ≤ target ₫90,000 per bottle" in html
     assert "based in Nghệ An, a delivery province" in html
     assert f'href="/organisations/{market.cua_lo}"' in html
@@ -317,3 +317,157 @@ def test_the_page_budget_holds_with_many_suggestions(app, market, count_queries)
     with count_queries() as counter:
         html = client.get("/suggestions/?k=50").get_data(as_text=True)
     assert len(_ids(html)) == 32 and counter.count <= 3, counter.statements
+
+
+# -- the meeting state instead of "Request a meeting" (a new user's trial) --------------------
+
+def _state(html: str, organisation_id: int) -> str:
+    """The request state shown on the suggestion of ``organisation_id``."""
+    item = html.split(f'data-testid="suggestion" data-organisation="{organisation_id}"')[1]
+    item = item.split('data-testid="suggestion"')[0]
+    return item.split('data-testid="request-state" data-state="')[1].split('"')[0]
+
+
+def _registration_of(event_id: int, organisation_id: int) -> int:
+    return next(p.registration_id for p in loader.event_participants(event_id)
+                if p.organisation_id == organisation_id)
+
+
+def _ask(event_id: int, requester_id: int, counterpart_registration_id: int) -> int:
+    from matchmaker.db import write_transaction
+    from matchmaker.meetings import requests as meeting_requests
+
+    db.session.rollback()
+    with write_transaction():
+        meeting = meeting_requests.request_meeting(event_id, requester_id,
+                                                   counterpart_registration_id, None)
+        meeting_id = meeting.id
+        db.session.commit()
+    return meeting_id
+
+
+def _set_cap(event_id: int, cap: int | None) -> None:
+    from matchmaker.events.models import Event
+
+    db.session.rollback()
+    db.session.get(Event, event_id).meeting_cap = cap
+    db.session.commit()
+
+
+def test_event_suggestions_show_the_meeting_instead_of_a_second_request(app, market,
+                                                                         count_queries):
+    from matchmaker.db import write_transaction
+    from matchmaker.meetings import requests as meeting_requests
+
+    mart = client_for(app, market.users["mart"])
+    cua_lo = client_for(app, market.users["cua_lo"])
+    url = f"/events/{market.event}/suggestions"
+    html = mart.get(url).get_data(as_text=True)
+    assert _state(html, market.cua_lo) == "can_request"
+    meeting_id = _ask(market.event, market.mart, _registration_of(market.event, market.cua_lo))
+    with count_queries() as counter:
+        html = mart.get(url).get_data(as_text=True)
+    assert counter.count <= 5, counter.statements
+    assert _state(html, market.cua_lo) == "requested_by_us"
+    assert "Meeting requested" in html and 'data-testid="request-meeting"' not in html
+    html = cua_lo.get(url).get_data(as_text=True)
+    assert _state(html, market.mart) == "requested_by_them"
+    assert f"/meetings/#meeting-{meeting_id}" in html
+    db.session.rollback()
+    with write_transaction():
+        meeting_requests.accept(meeting_id, market.cua_lo, None)
+        db.session.commit()
+    for client, other in ((mart, market.cua_lo), (cua_lo, market.mart)):
+        html = client.get(url).get_data(as_text=True)
+        assert _state(html, other) == "accepted" and "Meeting accepted" in html
+
+
+def test_event_suggestions_say_whose_cap_is_reached(app, market):
+    from matchmaker.events.models import Event
+
+    db.session.rollback()
+    event = db.session.get(Event, market.event)
+    other_producer = _org("Cơ sở nước mắm Nghi Thiết", Side.PRODUCER)
+    other_buyer = _org("Siêu thị Hưng Dũng", Side.DISTRIBUTOR)
+    take_part(event, other_producer, P)
+    take_part(event, other_buyer, D)
+    _set_cap(market.event, 1)
+    mart = client_for(app, market.users["mart"])
+    url = f"/events/{market.event}/suggestions"
+    assert _state(mart.get(url).get_data(as_text=True), market.cua_lo) == "can_request"
+    # Cửa Lò's one meeting is taken by another buyer: the mart sees their cap reached.
+    _ask(market.event, _ident(other_buyer), _registration_of(market.event, market.cua_lo))
+    html = mart.get(url).get_data(as_text=True)
+    assert _state(html, market.cua_lo) == "cap_other" and "Cap reached" in html
+    assert "They already have 1 open meeting or request" in html
+    # Cap lifted; the mart asks someone else and reaches its own cap.
+    _set_cap(market.event, None)
+    assert _state(mart.get(url).get_data(as_text=True), market.cua_lo) == "can_request"
+    _ask(market.event, market.mart, _registration_of(market.event, _ident(other_producer)))
+    _set_cap(market.event, 1)
+    html = mart.get(url).get_data(as_text=True)
+    assert _state(html, market.cua_lo) == "cap_self"
+    assert "Your organisation already has 1 open meeting or request" in html
+
+
+def test_event_suggestions_before_approval_explain_why(app, market):
+    from matchmaker.organisations.models import Organisation
+
+    url = f"/events/{market.event}/suggestions"
+    # Not registered at all: 403, with the way to register.
+    exporter = client_for(app, market.users["exporter"])
+    response = exporter.get(url)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 403
+    assert 'data-registration="none"' in html
+    assert "Your organisation is not registered at this event." in html
+    assert f"/events/{market.event}/register" in html
+    # Registered, waiting for approval: 403 with the registration's status and link.
+    db.session.rollback()
+    van_phan_user = factories.make_user(
+        organisation=db.session.get(Organisation, market.van_phan), email="vp@example.vn")
+    pending = client_for(app, van_phan_user)
+    response = pending.get(url)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 403
+    assert 'data-registration="pending"' in html
+    assert "Your registration is waiting for the organisers' approval." in html
+    assert 'data-testid="registration-link"' in html and "/register" not in html.split(
+        'data-testid="not-participant"')[1]
+    # An unknown event stays 404.
+    assert pending.get("/events/999999/suggestions").status_code == 404
+
+
+@pytest.mark.parametrize(("lang", "expected"), [
+    ("en", ["capacity 5,000 products/month ≥ 2,500",
+            "capacity not stated (1 product/month wanted)",
+            "price ₫60,000 ≤ target ₫90,000 per product",
+            "units differ (product, box): volume and price not compared",
+            "capacity 300 lọ/month < 2,500 wanted"]),
+    ("vi", ["năng lực 5.000 sản phẩm/tháng ≥ 2.500",
+            "chưa nêu năng lực (cần 1 sản phẩm/tháng)",
+            "giá 60.000\u00a0₫ ≤ giá mục tiêu 90.000\u00a0₫ mỗi sản phẩm",
+            "khác đơn vị tính (sản phẩm, hộp): chưa so sánh sản lượng và giá",
+            "năng lực 300 lọ/tháng < 2.500 cần mua"]),
+])
+def test_the_importers_default_unit_is_translated_in_reasons(app, lang, expected):
+    """Imported products without a unit get "sản phẩm"; English readers see "products"
+    (a quantity agrees with its number), not the Vietnamese word."""
+    from flask_babel import force_locale
+
+    from matchmaker.matching.engine import Reason
+    from matchmaker.matching.reasons import reason_text
+
+    reasons = [
+        Reason("capacity_meets", 1, (("capacity", 5000), ("volume", 2500),
+                                     ("unit", "sản phẩm"))),
+        Reason("capacity_unknown", 1, (("volume", 1), ("unit", "sản phẩm"))),
+        Reason("price_within", 1, (("price_min", 60_000), ("price_max", None),
+                                   ("target", 90_000), ("unit", "sản phẩm"))),
+        Reason("unit_mismatch", 0, (("product_unit", "sản phẩm"), ("need_unit", "hộp"))),
+        # A unit typed in an import ("lọ"): shown as stored.
+        Reason("capacity_partial", 1, (("capacity", 300), ("volume", 2500), ("unit", "lọ"))),
+    ]
+    with app.test_request_context(), force_locale(lang):
+        assert [reason_text(r) for r in reasons] == expected
+

@@ -74,17 +74,31 @@ def set_event(event_id, **values):
 
 # -- participant list -------------------------------------------------------------------------
 
+def participant_row(page: str, registration_id: int) -> str:
+    """The HTML of one participant's item on the participant list."""
+    return page.split(f'id="participant-{registration_id}"')[1].split(
+        'data-testid="participant"')[0]
+
+
+def request_state_of(html: str) -> str:
+    """The ``data-state`` of the first request state in ``html``."""
+    return html.split('data-testid="request-state" data-state="')[1].split('"')[0]
+
+
 def test_a_producer_sees_the_approved_distributors_with_status_or_button(app, world):
     client = client_for(app, world["member_a"])
     page = client.get(f"/events/{world['mt_event_id']}/participants").get_data(as_text=True)
     assert "Siêu thị Đô Lương" in page and "Siêu thị Cửa Lò" in page
     assert "Công ty TNHH Phân phối Hoàng Mai" in page
-    assert "Công ty CP Thực phẩm Nghệ An" not in page.split("<tbody>")[1]  # its own side
+    listed = page.split('data-testid="participants"')[1]
+    assert "Công ty CP Thực phẩm Nghệ An" not in listed  # its own side
     # A asked B: B's row shows the request; D has a button to ask.
-    row_b = page.split(f'id="participant-{world["mt_reg_b"]}"')[1].split("</tr>")[0]
-    assert "Requested" in row_b and "Request a meeting" not in row_b
-    row_d = page.split(f'id="participant-{world["mt_reg_d"]}"')[1].split("</tr>")[0]
+    row_b = participant_row(page, world["mt_reg_b"])
+    assert "Meeting requested" in row_b and "Request a meeting" not in row_b
+    assert request_state_of(row_b) == "requested_by_us"
+    row_d = participant_row(page, world["mt_reg_d"])
     assert f"/meetings/request/{world['mt_reg_d']}" in row_d
+    assert request_state_of(row_d) == "can_request"
 
 
 def test_participant_search_ignores_accents_and_staff_see_both_sides(app, world):
@@ -282,6 +296,35 @@ def test_the_cap_refusal_names_whose_cap_is_reached_on_the_page(app, world):
     response = client.post(path, data={"csrf_token": csrf(client, path)},
                            follow_redirects=True)
     assert "Siêu thị Đô Lương has reached the most meetings" in response.get_data(as_text=True)
+
+
+def test_a_full_cap_shows_instead_of_the_request_button(app, world):
+    """A's cap is reached: no row offers "Request a meeting" (the request would be refused),
+    each says "Cap reached"; the request form says so instead of offering the form. When
+    only the counterpart's cap is full, its row says so and the others keep the button."""
+    set_event(world["mt_event_id"], meeting_cap=2)  # A has two requests: with B and C
+    client = client_for(app, world["member_a"])
+    page = client.get(f"/events/{world['mt_event_id']}/participants").get_data(as_text=True)
+    row_d = participant_row(page, world["mt_reg_d"])
+    assert request_state_of(row_d) == "cap_self" and "Cap reached" in row_d
+    assert "/meetings/request/" not in row_d
+    assert request_state_of(participant_row(page, world["mt_reg_b"])) == "requested_by_us"
+    form = client.get(f"/events/{world['mt_event_id']}/meetings/request/{world['mt_reg_d']}"
+                      ).get_data(as_text=True)
+    assert 'data-testid="cap-reached"' in form and "Send the request" not in form
+    # B's cap (1) is full with A's request; a new producer sees it on B's row only.
+    set_event(world["mt_event_id"], meeting_cap=1)
+    producer = factories.make_organisation("HTX Chè Thanh Chương", Side.PRODUCER)
+    user = factories.make_user(organisation=producer, email="che@example.vn")
+    register_org(world["mt_event"], producer, side=P)
+    client = client_for(app, user)
+    page = client.get(f"/events/{world['mt_event_id']}/participants").get_data(as_text=True)
+    assert request_state_of(participant_row(page, world["mt_reg_b"])) == "cap_other"
+    assert request_state_of(participant_row(page, world["mt_reg_d"])) == "can_request"
+    form = client.get(f"/events/{world['mt_event_id']}/meetings/request/{world['mt_reg_b']}"
+                      ).get_data(as_text=True)
+    assert "Siêu thị Đô Lương has reached the most meetings" in form
+    assert "Send the request" not in form
 
 
 def test_staff_set_the_cap_and_are_warned_about_participants_over_it(app, world):
@@ -591,15 +634,29 @@ def test_double_accept_race(app, app_ctx, server):  # noqa: F811
             if n.kind.startswith("meeting.")] == ["meeting.accepted"]
 
 
+def meeting_targets(page: str) -> dict[int, str]:
+    """``{event id: HTML}`` of the product page's "request a meeting" offers."""
+    block = page.split('data-testid="meeting-targets"')[1].split('<div class="row g-4">')[0]
+    return {int(item.split('data-event="')[1].split('"')[0]): item
+            for item in block.split('data-testid="meeting-target"')[1:]}
+
+
 def test_a_distributor_can_ask_for_a_meeting_from_a_product_page(app, world, count_queries):
     product_id = ident(world["product"])
     client = client_for(app, world["member_b"])
     with count_queries() as counter:
         page = client.get(f"/products/{product_id}").get_data(as_text=True)
     assert counter.count <= 5
-    block = page.split('data-testid="request-meeting"')[1].split("</div>")[0]
-    assert "Hội nghị giao thương B2B Vinh" in block
-    assert f"/events/{world['mt_event_id']}/meetings/request/{world['mt_reg_a']}" in block
+    targets = meeting_targets(page)
+    # At the matching event B may ask A; at mt_event A has asked B already: no button, the
+    # state instead (with the event's name).
+    match_target = targets[world["match_event_id"]]
+    assert request_state_of(match_target) == "can_request"
+    assert (f"/events/{world['match_event_id']}/meetings/request/{world['match_reg_a']}"
+            in match_target)
+    mt_target = targets[world["mt_event_id"]]
+    assert request_state_of(mt_target) == "requested_by_them"
+    assert "Hội nghị giao thương B2B Vinh" in mt_target and "/meetings/request/" not in mt_target
     # Not for the producer itself, visitors or staff; not once requests close.
     for viewer in ("member_a", "organiser"):
         other = client_for(app, world[viewer]).get(f"/products/{product_id}")
@@ -612,6 +669,24 @@ def test_a_distributor_can_ask_for_a_meeting_from_a_product_page(app, world, cou
     set_event(world["mt_event_id"], starts_at=meetings.utcnow() - timedelta(hours=1))
     assert f"/events/{world['mt_event_id']}/meetings/request/" not in client.get(
         f"/products/{product_id}").get_data(as_text=True)
+
+
+def test_the_product_page_shows_a_full_cap_instead_of_the_button(app, world, count_queries):
+    from tests.access_matching import take_part
+
+    product_id = ident(world["product"])
+    other = factories.make_organisation("HTX Chè Thanh Chương", Side.PRODUCER)
+    match_event = db.session.get(Event, world["match_event_id"])
+    take_part(match_event, other, P)
+    set_event(world["match_event_id"], meeting_cap=1)
+    ask(db.session.get(Event, world["match_event_id"]), other, world["match_reg_b"])
+    client = client_for(app, world["member_b"])
+    with count_queries() as counter:
+        page = client.get(f"/products/{product_id}").get_data(as_text=True)
+    assert counter.count <= 5, counter.statements
+    target = meeting_targets(page)[world["match_event_id"]]
+    assert request_state_of(target) == "cap_self" and "Cap reached" in target
+    assert "/meetings/request/" not in target
 
 
 @pytest.mark.parametrize("how", ["cancel", "reject"])

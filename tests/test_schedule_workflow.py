@@ -309,6 +309,65 @@ def test_move_places_an_accepted_meeting_and_records_it(placed, users, app, no_c
     assert history_count(ev["ab"]) == 0
 
 
+def test_next_pick_keeps_the_rest_of_the_selection():
+    from matchmaker.meetings.routes_schedule import next_pick
+
+    empty = dict.fromkeys(("meeting", "slot", "table", "first", "second"))
+    placed = {1, 2, 3}
+    # A meeting, then a cell: both kept (and the meeting is the swap's first).
+    state = next_pick(empty, placed, meeting=1)
+    assert state == {**empty, "meeting": 1, "first": 1}
+    state = next_pick(state, placed, slot=40, table=2)
+    assert state == {"meeting": 1, "slot": 40, "table": 2, "first": 1, "second": None}
+    # A cell, then a meeting: both kept.
+    state = next_pick(next_pick(empty, placed, slot=40, table=2), placed, meeting=4)
+    assert state == {"meeting": 4, "slot": 40, "table": 2, "first": None, "second": None}
+    # Two placed meetings: offered for a swap, the first still chosen.
+    state = next_pick(next_pick(empty, placed, meeting=1), placed, meeting=2)
+    assert state == {**empty, "meeting": 1, "first": 1, "second": 2}
+    # Clicking the chosen one again: just that one.
+    assert next_pick(state, placed, meeting=1) == {**empty, "meeting": 1, "first": 1}
+    # An unplaced meeting after a placed one: it becomes the chosen one.
+    assert next_pick(state, placed, meeting=4) == {**empty, "meeting": 4}
+
+
+def test_grid_links_carry_the_whole_selection(placed, users, app, no_csrf):
+    """Without JavaScript too: each link of the grid keeps what was chosen before, and a
+    refused move comes back with everything still chosen."""
+    ev = placed
+    client = client_for(app, users["organiser"])
+    base = f"/events/{ev['event_id']}/schedule"
+    free_slot = ev["slots"][1]  # slot 1: A–D at table 1; tables 2 and 3 free
+    # A target cell first: the meeting links keep it.
+    html = client.get(f"{base}?slot={free_slot}&table=3").get_data(as_text=True)
+    assert 'data-picked="cell"' in html
+    cell = html.split(f'data-meeting="{ev["cd"]}"')[0].rsplit("<a ", 1)[1]
+    assert f"slot={free_slot}" in cell and "table=3" in cell and f"meeting={ev['cd']}" in cell
+    assert "Table 3 at" in html and "chosen" in html
+    # Then the meeting: the bar offers the move, the form holds all three.
+    html = client.get(f"{base}?meeting={ev['cd']}&slot={free_slot}&table=3&first={ev['cd']}"
+                      ).get_data(as_text=True)
+    assert 'data-testid="pick-move"' in html
+    assert f'<option value="{ev["cd"]}" selected' in html
+    assert f'<option value="{free_slot}" selected' in html
+    # Another placed meeting is offered for a swap with the chosen one.
+    link = html.split(f'data-meeting="{ev["ab"]}"')[0].rsplit("<a ", 1)[1]
+    assert f"first={ev['cd']}" in link and f"second={ev['ab']}" in link
+    assert f"slot={free_slot}" in link
+    # A refused move (D meets A in slot 1) keeps the selection, swap choice included.
+    response = client.post(f"{base}/move", data={
+        "meeting": ev["cd"], "slot": free_slot, "table": 3,
+        "first": ev["cd"], "second": ev["ab"]})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and 'data-testid="error-move"' in html
+    assert 'data-testid="pick-swap"' in html  # first and second kept
+    swap_form = html.split('data-testid="swap-form"')[1].split("</form>")[0]
+    assert f'<option value="{ev["ab"]}" selected' in swap_form
+    move_form = html.split('data-testid="move-form"')[1].split("</form>")[0]
+    assert f'<option value="{ev["cd"]}" selected' in move_form
+    assert f'<option value="{free_slot}" selected' in move_form
+
+
 def test_swap_exchanges_two_meetings(placed, users, app, no_csrf):
     ev = placed
     client = client_for(app, users["organiser"])
@@ -405,6 +464,20 @@ def test_place_new_keeps_published_meetings(placed, users, app, no_csrf):
     member_b = sa.inspect(users["member_b"]).identity[0]
     assert [p["meeting_id"] for uid, p in notifications("meeting.scheduled")
             if uid == member_b] == [ev["cb"]]
+
+
+def test_place_new_reports_the_meetings_it_placed_not_the_total(placed, users, app, no_csrf):
+    ev = placed
+    client = client_for(app, users["organiser"])
+    client.post(f"/events/{ev['event_id']}/schedule/publish")
+    page = client.post(f"/events/{ev['event_id']}/schedule/generate", data={"place_new": "1"},
+                       follow_redirects=True).get_data(as_text=True)
+    assert "1 new meeting placed; 0 not placed." in page  # C–B only
+    assert "4 meetings placed" not in page
+    # Nothing left to place: none placed now, whatever the schedule holds.
+    page = client.post(f"/events/{ev['event_id']}/schedule/generate", data={"place_new": "1"},
+                       follow_redirects=True).get_data(as_text=True)
+    assert "0 new meetings placed; 0 not placed." in page
 
 
 def test_publish_with_nothing_placed_is_refused(users, app_ctx, app, no_csrf):
@@ -529,6 +602,30 @@ def test_flask_schedule_dry_run_saves_nothing(placed, app):
     assert rows(ev["event_id"]) == before
 
 
+def test_flask_schedule_dry_run_works_on_a_published_schedule(placed, app):
+    """A dry run saves nothing, so a published schedule is no reason to refuse it: it prints
+    the figures with the meetings accepted since placed (as --place-new would)."""
+    ev = placed
+    from tests.access_meeting_schedule import set_schedule_status
+
+    set_schedule_status(ev["event_id"], "published")
+    before = rows(ev["event_id"])
+    result = app.test_cli_runner().invoke(schedule_command,
+                                          [str(ev["event_id"]), "--dry-run"])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[:3] == ["slots used: 2", "lower bound: 2", "unplaced: 0"]
+    assert "4 of 4" in lines[3] and "1 of them new" in lines[3] and "dry run" in lines[3]
+    assert "published" in lines[4] and "--place-new" in lines[4]
+    assert rows(ev["event_id"]) == before
+    assert notifications("meeting.scheduled") == []
+    # With --place-new too: the same, and still nothing saved.
+    result = app.test_cli_runner().invoke(
+        schedule_command, [str(ev["event_id"]), "--dry-run", "--place-new"])
+    assert result.exit_code == 0 and "1 of them new" in result.output
+    assert rows(ev["event_id"]) == before
+
+
 # ---------------------------------------------------------------------- concurrency
 
 
@@ -645,3 +742,39 @@ def test_a_held_meeting_is_history_and_does_not_move(placed, users, app, no_csrf
     page = _move(client, ev, ev["ab"], 2, 3).get_data(as_text=True)
     assert "already taken place" in page
     assert rows(ev["event_id"])[ev["ab"]] == ("held", 0, 1)
+
+
+# --------------------------------------------------------------------------- agendas
+
+
+def test_agenda_says_why_before_the_registration_is_approved(users, app, app_ctx):
+    from tests.access_registrations import register_org
+
+    event = make_event("Hội nghị giao thương Vinh", requires_approval=True)
+    event_id = sa.inspect(event).identity[0]
+    reg_a = approved_registration(event_id, users["member_a"].organisation, "producer")
+    client = client_for(app, users["member_b"])
+    # Not registered: still refused (403), but with a page that says why and how to register.
+    response = client.get(f"/events/{event_id}/agenda")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 403
+    assert 'data-registration="none"' in html
+    assert "Your organisation is not registered at this event." in html
+    assert f"/events/{event_id}/register" in html
+    # Another organisation's agenda: the plain refusal, nothing about that organisation.
+    response = client.get(f"/events/{event_id}/agenda?registration={reg_a}")
+    assert response.status_code == 403
+    assert 'data-testid="not-participant"' not in response.get_data(as_text=True)
+    # Registered, waiting for approval: the agenda page says so, with the registration.
+    db.session.rollback()
+    reg_b = register_org(db.session.get(Event, event_id), users["member_b"].organisation,
+                         side="distributor")
+    response = client.get(f"/events/{event_id}/agenda")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert 'data-registration="pending"' in html
+    assert f"/registrations/{reg_b}" in html
+    assert 'data-testid="not-published"' not in html
+    # Anonymous visitors are still sent to log in.
+    assert app.test_client().get(f"/events/{event_id}/agenda").status_code == 302
+

@@ -54,6 +54,9 @@ UNIT_LABELS = {
     "thùng": _l("carton"),
     "hũ": _l("jar"),
 }
+# Units that are stored but not offered in the forms: the producer import's default
+# (matchmaker.imports.services.DEFAULT_UNIT, "so many products").
+STORED_UNIT_LABELS = {"sản phẩm": _l("product")}
 
 
 AMOUNT_MESSAGES = {
@@ -85,7 +88,7 @@ def unit_label(unit: str | None) -> str:
     e.g. from an import, are shown as stored."""
     if not unit:
         return ""
-    return str(UNIT_LABELS.get(unit, unit))
+    return str(UNIT_LABELS.get(unit) or STORED_UNIT_LABELS.get(unit) or unit)
 
 
 def certification_label(certification: Certification) -> str:

@@ -2,12 +2,14 @@
 the reader's language.
 
 :func:`reason_text` renders one reason with lazy gettext, numbers and money in the current
-locale (Babel), provinces by name, certification kinds and units by their labels, categories
-as "HS 2103" or the OCOP name. :func:`pair_lines` turns a :class:`Match` into one line per
-matched need, e.g. (distributor's view) "Nước mắm Cửa Lò → your need “Gia vị”: OCOP
-“Tương, nước mắm…”: same category; OCOP 4★ ≥ 3★ required; capacity 5.000 chai/month ≥
-2.000". Reasons that say only "no constraint" (``volume_open``, ``price_open``,
-``delivers_anywhere``) are left out: they carry points but tell the reader nothing.
+locale (Babel), provinces by name, certification kinds and units by their labels (a
+quantity agrees with its number in English: "5,000 bottles/month"; the importer's default
+unit "sản phẩm" reads "products"), categories as "HS 2103" or the OCOP name.
+:func:`pair_lines` turns a :class:`Match` into one line per matched need, e.g.
+(distributor's view) "Nước mắm Cửa Lò → your need “Gia vị”: OCOP “Tương, nước mắm…”: same
+category; OCOP 4★ ≥ 3★ required; capacity 5,000 bottles/month ≥ 2,000". Reasons that say
+only "no constraint" (``volume_open``, ``price_open``, ``delivers_anywhere``) are left out:
+they carry points but tell the reader nothing.
 """
 
 from __future__ import annotations
@@ -15,10 +17,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from babel.numbers import format_decimal
-from flask_babel import get_locale
+from flask_babel import get_locale, ngettext
 from flask_babel import lazy_gettext as _l
 
-from matchmaker.catalogue.forms import UNIT_LABELS
+from matchmaker.catalogue.forms import unit_label
 from matchmaker.matching.engine import Match, Reason
 from matchmaker.matching.scoring import MAX_SCORE
 from matchmaker.money import format_vnd
@@ -37,9 +39,11 @@ MESSAGES = {
     "delivers_to": _l("based in %(province)s, a delivery province"),
     "outside_delivery": _l("based in %(province)s, outside the delivery provinces "
                            "(%(provinces)s)"),
-    "capacity_meets": _l("capacity %(capacity)s %(unit)s/month ≥ %(volume)s"),
-    "capacity_partial": _l("capacity %(capacity)s %(unit)s/month < %(volume)s wanted"),
-    "capacity_unknown": _l("capacity not stated (%(volume)s %(unit)s/month wanted)"),
+    # %(capacity)s and %(volume)s with a unit are quantities (see _quantity): "5,000
+    # bottles", "5.000 chai".
+    "capacity_meets": _l("capacity %(capacity)s/month ≥ %(volume)s"),
+    "capacity_partial": _l("capacity %(capacity)s/month < %(volume)s wanted"),
+    "capacity_unknown": _l("capacity not stated (%(volume)s/month wanted)"),
     "unit_mismatch": _l("units differ (%(product_unit)s, %(need_unit)s): volume and price "
                         "not compared"),
     "price_within": _l("price %(price)s ≤ target %(target)s per %(unit)s"),
@@ -62,10 +66,54 @@ def _number(value) -> str:
     return format_decimal(value, locale=_locale()) if isinstance(value, int) else str(value)
 
 
+# The unit the producer importer gives products whose file names none
+# (matchmaker.imports.services.DEFAULT_UNIT): "sản phẩm", i.e. so many products.
+DEFAULT_UNIT = "sản phẩm"
+
+# A number with its unit, agreeing in number in English ("1 bottle", "5,000 bottles"; in
+# Vietnamese "5.000 chai"): ``QUANTITIES[unit](count, formatted number)``.
+QUANTITIES = {
+    "kg": lambda n, q: ngettext("%(quantity)s kg", "%(quantity)s kg", n, quantity=q),
+    "g": lambda n, q: ngettext("%(quantity)s g", "%(quantity)s g", n, quantity=q),
+    "tấn": lambda n, q: ngettext("%(quantity)s tonne", "%(quantity)s tonnes", n, quantity=q),
+    "lít": lambda n, q: ngettext("%(quantity)s litre", "%(quantity)s litres", n, quantity=q),
+    "ml": lambda n, q: ngettext("%(quantity)s ml", "%(quantity)s ml", n, quantity=q),
+    "chai": lambda n, q: ngettext("%(quantity)s bottle", "%(quantity)s bottles", n,
+                                  quantity=q),
+    "hộp": lambda n, q: ngettext("%(quantity)s box", "%(quantity)s boxes", n, quantity=q),
+    "gói": lambda n, q: ngettext("%(quantity)s packet", "%(quantity)s packets", n, quantity=q),
+    "túi": lambda n, q: ngettext("%(quantity)s bag", "%(quantity)s bags", n, quantity=q),
+    "chiếc": lambda n, q: ngettext("%(quantity)s piece", "%(quantity)s pieces", n,
+                                   quantity=q),
+    "bộ": lambda n, q: ngettext("%(quantity)s set", "%(quantity)s sets", n, quantity=q),
+    "cái": lambda n, q: ngettext("%(quantity)s item", "%(quantity)s items", n, quantity=q),
+    "thùng": lambda n, q: ngettext("%(quantity)s carton", "%(quantity)s cartons", n,
+                                   quantity=q),
+    "hũ": lambda n, q: ngettext("%(quantity)s jar", "%(quantity)s jars", n, quantity=q),
+    DEFAULT_UNIT: lambda n, q: ngettext("%(quantity)s product", "%(quantity)s products", n,
+                                        quantity=q),
+}
+
+
 def _unit(unit: str | None) -> str:
+    """A unit's name as in "per bottle" (singular); a unit typed in an import is shown as
+    stored."""
     if not unit:
         return str(MESSAGES["no_unit"])
-    return str(UNIT_LABELS.get(unit, unit))
+    return unit_label(unit)
+
+
+def _quantity(value, unit: str | None) -> str:
+    """``value`` (a count) with its ``unit``, in the reader's language: "5,000 bottles",
+    "5.000 chai"; the bare number without a unit; a unit typed in an import follows the
+    number as stored."""
+    number = _number(value)
+    if not unit:
+        return number
+    forms = QUANTITIES.get(unit)
+    if forms is None:
+        return f"{number} {unit}"
+    return forms(value if isinstance(value, int) else 2, number)
 
 
 def _province(code: int | None) -> str:
@@ -122,10 +170,10 @@ def reason_text(reason: Reason, category_names=None) -> str | None:
             "province": _province(p.get("province")),
             "provinces": ", ".join(_province(c) for c in p.get("provinces") or ())}
     if code in ("capacity_meets", "capacity_partial"):
-        return str(MESSAGES[code]) % {"capacity": _number(p["capacity"]),
-                                      "volume": _number(p["volume"]), "unit": _unit(p["unit"])}
+        return str(MESSAGES[code]) % {"capacity": _quantity(p["capacity"], p["unit"]),
+                                      "volume": _number(p["volume"])}
     if code == "capacity_unknown":
-        return str(MESSAGES[code]) % {"volume": _number(p["volume"]), "unit": _unit(p["unit"])}
+        return str(MESSAGES[code]) % {"volume": _quantity(p["volume"], p["unit"])}
     if code == "unit_mismatch":
         return str(MESSAGES[code]) % {"product_unit": _unit(p.get("product_unit")),
                                       "need_unit": _unit(p.get("need_unit"))}

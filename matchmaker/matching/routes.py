@@ -5,22 +5,27 @@
   (``?tab=producers|distributors``); ``?k=`` shows up to 50. Staff get 403 (they have no
   organisation; they use an event's pairs page).
 * ``GET /events/<id>/suggestions``: the same among the event's approved participants of the
-  other side, for a member whose organisation takes part (approved or checked in); other
-  members get 403 (404 for an event that was never published); staff are sent to the pairs.
+  other side, for a member whose organisation takes part (approved or checked in), each with
+  "Request a meeting" or the pair's state instead (a meeting already asked for, accepted or
+  scheduled; a cap reached: :mod:`matchmaker.meetings.request_states`); other members get
+  403 with a page that says why (not registered, or the registration pending, waitlisted,
+  rejected or cancelled) and links to register or to the registration (404 for an event
+  that was never published); staff are sent to the pairs.
 * ``GET /events/<id>/pairs`` (staff): every covering pair among the participants, filters,
   pages; exclude (with a reason), lift an exclusion, pin, unpin (POST).
 * ``POST /suggestions/not-interested`` and ``/suggestions/undo-not-interested`` (members, for
   a pair with their own organisation on one end).
 
 Statements per page once the catalogue is cached (:mod:`matchmaker.matching.loader`): the
-user loader, the catalogue version, the viewer's decisions; at an event also the event and
-its participants.
+user loader, the catalogue version, the viewer's decisions; at an event also its
+participants and, last, the event with the meeting facts of the suggested pairs (one
+statement: :func:`matchmaker.meetings.request_states.event_with_facts`).
 """
 
 from math import ceil
 
 import sqlalchemy as sa
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -33,9 +38,12 @@ from matchmaker.matching.forms import EXCLUSION_REASON_LABELS, ExcludeForm, Pair
 from matchmaker.matching.reasons import fit_percent, pair_lines
 from matchmaker.matching.services import DISTRIBUTOR, PRODUCER
 from matchmaker.matching.views import bp
+from matchmaker.meetings import request_states
+from matchmaker.meetings.requests import event_and_registration, requests_open
 from matchmaker.pagination import int_arg, page_arg
 from matchmaker.permissions import Role, is_staff, role_required
 from matchmaker.redirects import is_safe_next
+from matchmaker.timeutil import utcnow
 
 STAFF = (Role.ORGANISER, Role.ADMIN)
 PAIRS_PER_PAGE = 50
@@ -70,7 +78,6 @@ def _back(default: str, **values):
 
 def _render_helpers(cat) -> dict:
     return dict(lines=lambda match, viewer: pair_lines(match, cat, viewer), fit=fit_percent,
-                can_request=MEETING_ENDPOINT in current_app.view_functions,
                 meeting_endpoint=MEETING_ENDPOINT)
 
 
@@ -113,27 +120,52 @@ def _event_or_404(event_id: int) -> Event:
 @bp.get("/events/<int:event_id>/suggestions")
 @login_required
 def event_suggestions(event_id: int):
-    """Suggestions among the event's participants, for a participant."""
+    """Suggestions among the event's participants, for a participant, each with a "Request a
+    meeting" button or the state of the pair (see
+    :mod:`matchmaker.meetings.request_states`). A member whose organisation does not take part
+    (not registered, or its registration not approved) gets 403 with a page that says why
+    and what to do."""
     if is_staff(current_user):
         return redirect(url_for(".event_pairs", event_id=event_id))
     organisation = _organisation()
-    event = _event_or_404(event_id)
-    if not event.is_public:
-        abort(404)
-    participants = loader.event_participants(event.id)
+    # The participants first: the event itself is read last, with the meeting facts of the
+    # suggested pairs in the same statement (five statements in all).
+    participants = loader.event_participants(event_id)
     mine = next((p for p in participants if p.organisation_id == organisation.id), None)
     if mine is None:
-        abort(403)
+        return _not_taking_part(event_id, organisation.id)
     k = _k()
     cat = loader.catalogue()
     index = loader.event_index(cat, participants)
-    decisions = services.viewer_decisions(organisation.id, event.id)
+    decisions = services.viewer_decisions(organisation.id, event_id)
     result = services.suggestions(cat, organisation.id, mine.side, decisions, k,
-                                  event_id=event.id, index=index, participants=participants)
+                                  event_id=event_id, index=index, participants=participants)
+    event, facts = request_states.event_with_facts(
+        event_id, organisation.id, (s.registration_id for s in result.suggestions
+                                    if s.registration_id is not None))
+    if event is None or not event.is_public:
+        abort(404)
+    is_open = requests_open(event)
+    states = {s.registration_id: request_states.request_state(
+        facts, s.registration_id, my_side=mine.side, cap=event.meeting_cap,
+        requests_open=is_open, schedule_published=event.schedule_status == "published")
+        for s in result.suggestions if s.registration_id is not None}
     more = _more(result, ".event_suggestions", event_id=event.id)
     return render_template("matching/suggestions.html", organisation=organisation,
                            sides=[mine.side], side=mine.side, result=result, event=event,
-                           more_url=more, **_render_helpers(cat))
+                           more_url=more, states=states, **_render_helpers(cat))
+
+
+def _not_taking_part(event_id: int, organisation_id: int):
+    """403 with the reason: the organisation is not registered at the event, or its
+    registration is pending, waitlisted, rejected or cancelled (404 for an unknown or
+    never-published event)."""
+    event, registration = event_and_registration(event_id, organisation_id)
+    if event is None or not event.is_public:
+        abort(404)
+    return render_template("meetings/not_participant.html", event=event,
+                           registration=registration, page_title=_("Suggestions"),
+                           registration_open=event.registration_open(utcnow())), 403
 
 
 def _side_of(organisation_id: int, form: PairForm) -> str:

@@ -11,7 +11,10 @@ Output::
 
 The schedule is saved as provisional (as the organiser's "Generate" button does) unless
 ``--dry-run``; once published it is refused unless ``--place-new`` (place only the meetings
-accepted since, around the published ones).
+accepted since, around the published ones). ``--dry-run`` saves nothing, so it works on a
+published schedule too: it prints what ``--place-new`` would give (with no meetings
+accepted since, that is the published schedule's own figures). With ``--place-new`` the
+last line also says how many meetings were placed by this run.
 """
 
 import click
@@ -50,9 +53,17 @@ def _reason(problem) -> str:
 def schedule_command(event_id: int, place_new: bool, dry_run: bool) -> None:
     """Build EVENT_ID's provisional meeting schedule; print slots used, the lower bound
     max(Δ, ⌈M/T⌉) and the meetings not placed, with reasons."""
+    from matchmaker.events.models import Event
     from matchmaker.meetings import scheduling
+    from matchmaker.meetings.models import ScheduleStatus
 
     with write_transaction():
+        event = db.session.get(Event, event_id)
+        published = event is not None and event.schedule_status == ScheduleStatus.PUBLISHED
+        # A dry run changes nothing: on a published schedule it shows what placing the
+        # meetings accepted since would give, instead of refusing.
+        implied = dry_run and published and not place_new
+        place_new = place_new or implied
         try:
             result = scheduling.generate(event_id, None, place_new=place_new)
         except scheduling.ScheduleError as error:
@@ -70,8 +81,12 @@ def schedule_command(event_id: int, place_new: bool, dry_run: bool) -> None:
                          f"{_reason(problem)}")
         saved = ("dry run: not saved" if dry_run
                  else "saved" if place_new else "saved as provisional")
+        newly = f", {len(result.newly_placed)} of them new" if place_new else ""
         lines.append(f"placed: {result.placed} of {result.placed + len(result.unplaced)} "
-                     f"in {result.slot_count} slots available ({saved})")
+                     f"in {result.slot_count} slots available{newly} ({saved})")
+        if implied:
+            lines.append("the schedule is published: these are the figures with the "
+                         "meetings accepted since placed around it, as --place-new would")
         if dry_run:
             db.session.rollback()
         else:

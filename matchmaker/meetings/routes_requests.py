@@ -4,9 +4,10 @@ The rules live in :mod:`matchmaker.meetings.requests`; these views parse, check 
 call it, commit once and say what happened. Who may do what:
 
 * ``GET /events/<id>/participants``: members whose organisation has an approved (or
-  checked-in) registration at the event see the other side's participants; staff see both
-  sides and set the cap there. Other members get the page with an explanation and no list.
-  A draft event is 404 for members.
+  checked-in) registration at the event see the other side's participants, each with
+  "Request a meeting" or the pair's state instead (:mod:`.request_states`); staff see both
+  sides and set the cap there. Other members get the page with an explanation (not
+  registered, or the registration's status) and no list. A draft event is 404 for members.
 * ``/events/<id>/meetings/request/<registration_id>`` (GET form, POST) and
   ``POST /events/<id>/meetings/request`` (``registration_id`` in the form): members of a
   participating organisation (staff: 403; not participating: 403). A registration that is
@@ -29,6 +30,7 @@ from sqlalchemy.orm import joinedload
 from matchmaker.events.labels import SIDE_LABELS
 from matchmaker.events.models import Registration, RegistrationSide
 from matchmaker.extensions import db
+from matchmaker.meetings import request_states
 from matchmaker.meetings import requests as meetings
 from matchmaker.meetings import rules as _rules  # noqa: F401  (registers the view/edit rules)
 from matchmaker.meetings.forms import (
@@ -47,6 +49,7 @@ from matchmaker.pagination import MAX_ID, page_arg
 from matchmaker.permissions import Role, can_view, is_staff, role_required
 from matchmaker.redirects import is_safe_next
 from matchmaker.text import normalise
+from matchmaker.timeutil import utcnow
 
 PER_PAGE = 25
 MAX_QUERY_CHARS = 100
@@ -93,21 +96,28 @@ def participants(event_id: int):
     event, mine = _visible_event(event_id)
     staff = is_staff(current_user)
     q = normalise(request.args.get("q", ""))[:MAX_QUERY_CHARS]
+    is_open = meetings.requests_open(event)
     context = dict(event=event, mine=mine, staff=staff, q=q, side_labels=SIDE_LABELS,
                    status_labels=STATUS_LABELS, status_badges=STATUS_BADGES,
-                   province_name=province_name, requests_open=meetings.requests_open(event))
+                   province_name=province_name, requests_open=is_open,
+                   registration_open=event.registration_open(utcnow()))
     if not staff and not _attending(mine):
         return render_template("meetings/participants.html", page=None, **context)
     side = None if staff else OTHER_SIDE[RegistrationSide(mine.side)]
     page, open_counts = meetings.participant_page(event.id, side, q, page_arg(), PER_PAGE)
     offers = meetings.offers(r.id for r in page.items)
-    with_me = meetings.meetings_with(mine) if mine is not None and not staff else {}
-    my_open = sum(1 for m in with_me.values() if m.status in meetings.OPEN_VALUES)
+    states, my_open = {}, 0
+    if not staff:
+        # Everything the request states need is loaded already: no further statement.
+        facts = request_states.facts_from_page(meetings.meetings_with(mine), open_counts)
+        my_open = facts.my_open
+        states = {r.id: request_states.request_state(
+            facts, r.id, my_side=mine.side, cap=event.meeting_cap, requests_open=is_open,
+            schedule_published=event.schedule_status == "published") for r in page.items}
     cap_form = CapForm(meeting_cap=event.meeting_cap) if staff else None
     return render_template(
         "meetings/participants.html", page=page, open_counts=open_counts, offers=offers,
-        with_me=with_me, my_open=my_open, cap_form=cap_form,
-        open_values=meetings.OPEN_VALUES, **context)
+        states=states, my_open=my_open, cap_form=cap_form, **context)
 
 
 @bp.post("/events/<int:event_id>/meeting-cap")
@@ -195,13 +205,16 @@ def request_form(event_id: int, registration_id: int):
             flash(_("Meeting requested. %(name)s has been told.", name=other.organisation.name),
                   "success")
             return redirect(url_for(".my_meetings"))
-    existing = meetings.meetings_with(mine).get(other.id)
+    facts = request_states.facts_for(event.id, mine.organisation_id, [other.id])
+    state = request_states.request_state(
+        facts, other.id, my_side=mine.side, cap=event.meeting_cap,
+        requests_open=meetings.requests_open(event),
+        schedule_published=event.schedule_status == "published")
     return render_template(
         "meetings/request_form.html", event=event, mine=mine, other=other, form=form,
-        existing=existing, open_values=meetings.OPEN_VALUES,
+        state=state, existing=facts.with_me.get(other.id),
         offers=meetings.offers([other.id]).get(other.id, []), province_name=province_name,
-        side_labels=SIDE_LABELS, status_labels=STATUS_LABELS, status_badges=STATUS_BADGES,
-        requests_open=meetings.requests_open(event))
+        side_labels=SIDE_LABELS, status_labels=STATUS_LABELS, status_badges=STATUS_BADGES)
 
 
 @bp.post("/events/<int:event_id>/meetings/request")
@@ -225,6 +238,17 @@ def request_meeting(event_id: int):
     flash(_("Meeting requested. %(name)s has been told.", name=other.organisation.name),
           "success")
     return _back(back)
+
+
+@bp.app_template_global("meeting_target_states")
+def meeting_target_states(targets) -> list[request_states.Target]:
+    """For the product page: its "request a meeting" targets (``[(event id, event title,
+    the producer's registration id)]``) with the viewer's state towards each, so that a
+    pair that already has a meeting, or a full cap, shows that instead of the button. One
+    statement, only when there are targets (the page stays within its budget)."""
+    if not targets or not current_user.is_authenticated:
+        return []
+    return request_states.target_states(current_user.organisation_id, targets)
 
 
 # -- my meetings and answers ------------------------------------------------------------------

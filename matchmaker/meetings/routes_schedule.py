@@ -4,14 +4,19 @@ Staff only (organisers and admins; members get 403, anonymous visitors are sent 
 
 * ``GET /events/<id>/schedule``: status, counts, slots used against the lower bound, the
   printable grid of time slots × tables, the meetings not placed and why, and the forms
-  to adjust it (``?meeting=&slot=&table=`` preselect them).
+  to adjust it. ``?meeting=&slot=&table=&first=&second=`` is the organiser's selection
+  (the meeting to move, the target cell, two meetings to swap): every link of the grid
+  and every adjusting form carries all of it (see :func:`next_pick`), and a bar above the
+  grid says what is chosen and offers the move or the swap.
 * ``POST /events/<id>/schedule/generate`` (``place_new=1`` once published),
   ``…/move``, ``…/unplace``, ``…/swap``, ``…/publish``, ``…/outcome`` (held / no-show).
 
 Participants (members of an organisation registered at the event; staff choose one with
 ``?registration=<id>``):
 
-* ``GET /events/<id>/agenda``: their meetings once the schedule is published, printable;
+* ``GET /events/<id>/agenda``: their meetings once the schedule is published, printable
+  (a member whose organisation is not registered gets 403 as a page that says so and
+  links to the registration form; one whose registration is not approved sees why);
 * ``GET /events/<id>/agenda.ics``: the same as an iCalendar file.
 
 The rules live in :mod:`matchmaker.meetings.scheduling` and :mod:`matchmaker.meetings.agenda`.
@@ -23,6 +28,7 @@ import sqlalchemy as sa
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy.orm import joinedload
 
@@ -33,6 +39,7 @@ from matchmaker.meetings import agenda as agendas
 from matchmaker.meetings import scheduler, scheduling
 from matchmaker.meetings.forms import STATUS_BADGES, STATUS_LABELS
 from matchmaker.meetings.models import MeetingStatus, ScheduleStatus
+from matchmaker.meetings.requests import ATTENDING_VALUES
 from matchmaker.meetings.scheduling import ScheduleError
 from matchmaker.meetings.views import bp
 from matchmaker.pagination import MAX_ID
@@ -122,18 +129,69 @@ def _int(raw: str | None) -> int | None:
     return value if 0 < value <= MAX_ID else None
 
 
+# The organiser's selection on the schedule page: the meeting to move (or take out, or
+# mark), the target cell (slot id + table) and two meetings to swap. It travels in the
+# query string of every link of the grid and in every adjusting form (hidden fields), so
+# that neither a click in the grid nor a refused change loses what was chosen before.
+PICK_KEYS = ("meeting", "slot", "table", "first", "second")
+
+
+def next_pick(picked: dict, placed: set[int], meeting: int | None = None,
+              slot: int | None = None, table: int | None = None) -> dict:
+    """The selection after a click in the grid (a pure function; ``static/js/schedule.js``
+    does the same in the browser).
+
+    ``picked`` maps :data:`PICK_KEYS` to ids (or ``None``); ``placed`` holds the ids of the
+    placed meetings. A free cell (``slot`` and ``table``) becomes the target, the chosen
+    meeting stays. A meeting becomes the chosen one (and the first of a swap when placed),
+    the target cell stays, unless another placed meeting is chosen already: then the two
+    are offered for a swap (``first`` the chosen one, ``second`` the one clicked).
+    """
+    state = {key: picked.get(key) for key in PICK_KEYS}
+    if slot is not None:
+        state["slot"], state["table"] = slot, table
+        return state
+    current = state["meeting"]
+    if (current is not None and current != meeting and current in placed
+            and meeting in placed):
+        state["first"], state["second"] = current, meeting
+        return state
+    state["meeting"] = meeting
+    state["first"] = meeting if meeting in placed else None
+    state["second"] = None
+    return state
+
+
+def _pick_url(event_id: int, state: dict, anchor: str | None = None) -> str:
+    query = {key: state[key] for key in PICK_KEYS if state.get(key)}
+    return url_for(".schedule", event_id=event_id, **query) + (f"#{anchor}" if anchor else "")
+
+
 def _render_board(event: Event, errors: dict | None = None, values: dict | None = None):
     board = scheduling.board(event)
     values = values or {}
-    picked = {key: _int(values.get(key, request.args.get(key)))
-              for key in ("meeting", "slot", "table", "first", "second")}
+    picked = {key: _int(values.get(key, request.args.get(key))) for key in PICK_KEYS}
+    placed = {m.id for m in board.placed}
+
+    def pick_url(anchor: str | None = None, **click) -> str:
+        """The page with the selection after ``click`` (see :func:`next_pick`)."""
+        return _pick_url(event.id, next_pick(picked, placed, **click), anchor)
+
+    def choose_url(meeting_id: int, anchor: str | None = None) -> str:
+        """The page with ``meeting_id`` chosen instead (the target cell kept)."""
+        return _pick_url(event.id, next_pick({**picked, "meeting": None}, placed,
+                                             meeting=meeting_id), anchor)
+
     return render_template(
         "meetings/schedule_board.html", event=event, board=board, errors=errors or {},
         picked=picked, note=values.get("note", ""), outcome=values.get("outcome", ""),
         status_labels=SCHEDULE_STATUS_LABELS, status_badges=SCHEDULE_STATUS_BADGES,
         reason_labels=REASON_LABELS, meeting_labels=STATUS_LABELS,
         meeting_badges=STATUS_BADGES, outcome_labels=OUTCOME_LABELS,
-        slot_by_id={s.id: s for s in board.slots}, now=utcnow())
+        slot_by_id={s.id: s for s in board.slots}, meeting_by_id={m.id: m for m in
+                                                                  board.meetings},
+        placed_ids=placed, pick_url=pick_url, choose_url=choose_url,
+        clear_url=url_for(".schedule", event_id=event.id), now=utcnow())
 
 
 def _back(event_id: int, **args) -> Response:
@@ -155,18 +213,29 @@ def generate_schedule(event_id: int):
     """Generate the provisional schedule (replacing the previous one), or once published
     with ``place_new=1`` place the meetings accepted since around the published ones."""
     event = _load_event(event_id)
+    place_new = request.form.get("place_new") == "1"
     try:
-        result = scheduling.generate(event.id, current_user.id,
-                                     place_new=request.form.get("place_new") == "1")
+        result = scheduling.generate(event.id, current_user.id, place_new=place_new)
     except ScheduleError as error:
         db.session.rollback()
         flash(error_text(error), "error")
         return _back(event_id)
     db.session.commit()
+    category = "success" if not result.unplaced else "warning"
+    if place_new:
+        # Placing new meetings keeps the published ones: say how many were added now, not
+        # the schedule's total.
+        flash(ngettext("%(num)d new meeting placed; %(unplaced)d not placed. The schedule "
+                       "now uses %(used)d slots (the fewest possible is %(bound)d).",
+                       "%(num)d new meetings placed; %(unplaced)d not placed. The schedule "
+                       "now uses %(used)d slots (the fewest possible is %(bound)d).",
+                       len(result.newly_placed), unplaced=len(result.unplaced),
+                       used=result.slots_used, bound=result.lower_bound), category)
+        return _back(event_id)
     flash(_("%(placed)d meetings placed in %(used)d slots (the fewest possible is "
             "%(bound)d); %(unplaced)d not placed.", placed=result.placed,
             used=result.slots_used, bound=result.lower_bound,
-            unplaced=len(result.unplaced)), "success" if not result.unplaced else "warning")
+            unplaced=len(result.unplaced)), category)
     return _back(event_id)
 
 
@@ -277,10 +346,12 @@ def record_outcome(event_id: int):
 # ---------------------------------------------------------------------------- agendas
 
 
-def _agenda_owner(event_id: int):
+def _agenda_owner(event_id: int, explain: bool = False):
     """``(event, registration, staff)`` for the agenda routes; 404 for an unknown event or
     registration, 403 for a member whose organisation is not registered or who asks for
-    another organisation's agenda."""
+    another organisation's agenda. With ``explain``, a member whose organisation is not
+    registered gets the 403 as a page that says so and links to the registration form
+    (:class:`_NotRegistered` carries it)."""
     staff = is_staff(current_user)
     wanted = request.args.get("registration")
     registration_id = _int(wanted) if wanted is not None else None
@@ -296,17 +367,36 @@ def _agenda_owner(event_id: int):
         event_id, organisation_id=current_user.organisation_id)
     if event is None:
         abort(404)
+    if registration is None and registration_id is None and explain:
+        raise _NotRegistered(event)
     if registration is None or (registration_id is not None
                                 and registration_id != registration.id):
         abort(403)
     return event, registration, False
 
 
+class _NotRegistered(Exception):
+    """The member's organisation has no registration at ``event`` (see
+    :func:`_agenda_owner`)."""
+
+    def __init__(self, event: Event) -> None:
+        super().__init__(event.id)
+        self.event = event
+
+
 @bp.get("/events/<int:event_id>/agenda")
 @role_required(Role.MEMBER, *STAFF)
 def agenda(event_id: int):
-    """A participant's agenda (staff: ``?registration=<id>``, else a list to choose)."""
-    event, registration, staff = _agenda_owner(event_id)
+    """A participant's agenda (staff: ``?registration=<id>``, else a list to choose). A
+    member whose organisation is not registered gets 403 with a page that says so; one
+    whose registration is not approved (yet) sees why there is no agenda."""
+    try:
+        event, registration, staff = _agenda_owner(event_id, explain=True)
+    except _NotRegistered as refused:
+        event = refused.event
+        return render_template("meetings/not_participant.html", event=event,
+                               registration=None, page_title=_("Agenda"),
+                               registration_open=event.registration_open(utcnow())), 403
     if registration is None:
         return render_template("meetings/agenda_choose.html", event=event,
                                registrations=agendas.participants(event.id),
@@ -315,7 +405,9 @@ def agenda(event_id: int):
     items = agendas.agenda_items(registration) if shown else []
     return render_template("meetings/agenda.html", event=event, registration=registration,
                            items=items, shown=shown, staff=staff, side_labels=SIDE_LABELS,
-                           meeting_labels=STATUS_LABELS, meeting_badges=STATUS_BADGES)
+                           meeting_labels=STATUS_LABELS, meeting_badges=STATUS_BADGES,
+                           attending=registration.status in ATTENDING_VALUES,
+                           registration_open=event.registration_open(utcnow()))
 
 
 @bp.get("/events/<int:event_id>/agenda.ics")
