@@ -55,9 +55,11 @@ CONTRACT_TRANSITIONS: dict[str, frozenset[str]] = {
 }
 # MOU fields an edit may change (parties, kind and status have their own rules).
 MOU_FIELDS = frozenset({"reference", "signed_on", "valid_until", "estimated_value_vnd",
-                        "volume", "unit", "notes", "event_id", "agency_a", "agency_b"})
+                        "volume", "unit", "notes", "event_id", "agency_a", "agency_b",
+                        "document_path"})
 CONTRACT_FIELDS = frozenset({"contract_number", "signed_on", "value_vnd", "volume", "unit",
-                             "delivery_from", "delivery_to", "notes", "event_id"})
+                             "delivery_from", "delivery_to", "notes", "event_id",
+                             "document_path"})
 
 
 class DealError(ValueError):
@@ -358,7 +360,7 @@ def record_contract(*, contract_number: str, signed_on: date, value_vnd: int,
             contract.distributor_id = parties.distributor_id
             contract.event_id = parties.event_id if parties.event_id is not None else event_id
             contract.products = _products(parties.producer_id, product_ids)
-    _check_event(contract.event_id)
+        _check_event(contract.event_id)
     db.session.add(contract)
     change_status(contract, Subject.CONTRACT, ContractStatus.SIGNED, by_user_id, note, at=at)
     if mou is not None:
