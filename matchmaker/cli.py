@@ -9,6 +9,7 @@ from matchmaker.auth.forms import MAX_PASSWORD_LENGTH
 from matchmaker.auth.models import MIN_PASSWORD_LENGTH, User, normalise_email
 from matchmaker.auth.services import EmailTaken, InvalidAccount, create_staff_user
 from matchmaker.db import write_transaction
+from matchmaker.deals.cli import import_deals_command, remind_command
 from matchmaker.extensions import db
 from matchmaker.imports.cli import import_producers
 from matchmaker.matching.cli import match
@@ -86,4 +87,4 @@ def import_categories() -> None:
 
 
 commands = [create_user, seed_demo, import_categories, import_producers, schedule_command,
-            match]
+            match, remind_command, import_deals_command]

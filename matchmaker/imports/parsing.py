@@ -211,14 +211,15 @@ def _limited(rows):
                 return
 
 
-def _map_header(header: list[str]) -> tuple[dict[str, int], dict[str, str], list[str]]:
+def _map_header(header: list[str], aliases: dict[str, str] = _ALIASES,
+                ) -> tuple[dict[str, int], dict[str, str], list[str]]:
     index: dict[str, int] = {}
     written: dict[str, str] = {}
     ignored: list[str] = []
     for position, name in enumerate(header):
         if not name:
             continue
-        field = _ALIASES.get(header_key(name))
+        field = aliases.get(header_key(name))
         if field is None:
             ignored.append(name)
         elif field in index:
@@ -229,8 +230,12 @@ def _map_header(header: list[str]) -> tuple[dict[str, int], dict[str, str], list
     return index, written, ignored
 
 
-def read_table(data: bytes) -> Table:
+def read_table(data: bytes, fields: dict[str, tuple[str, ...]] = FIELDS,
+               required: tuple[str, ...] = REQUIRED) -> Table:
     """Read ``data`` (the file's bytes) into a :class:`Table`.
+
+    ``fields`` / ``required`` name the columns (default: the producers file's,
+    :data:`FIELDS` and :data:`REQUIRED`); other imports pass their own, in the same shape.
 
     Raises:
         FileError: the file as a whole cannot be used (see its codes); e.g.
@@ -256,14 +261,16 @@ def read_table(data: bytes) -> Table:
     if not numbered:
         raise FileError("empty")
     _header_number, header = numbered[0]
-    index, written, ignored = _map_header(header)
+    aliases = _ALIASES if fields is FIELDS else {
+        alias: name for name, names in fields.items() for alias in names}
+    index, written, ignored = _map_header(header, aliases)
     if not index:
-        raise FileError("no_header", columns=", ".join(FIELDS[f][0].replace(" ", "_")
-                                                       for f in REQUIRED))
-    missing = [f for f in REQUIRED if f not in index]
+        raise FileError("no_header", columns=", ".join(fields[f][0].replace(" ", "_")
+                                                       for f in required))
+    missing = [f for f in required if f not in index]
     if missing:
         raise FileError("missing_columns", columns=", ".join(
-            FIELDS[f][0].replace(" ", "_") for f in missing))
+            fields[f][0].replace(" ", "_") for f in missing))
     body = numbered[1:]
     if not body:
         raise FileError("no_rows")
