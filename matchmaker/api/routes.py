@@ -1,6 +1,9 @@
-"""API v1 endpoints: product search, the category trees, and this API's OpenAPI document.
+"""API v1 endpoints: product search, the category trees, the conversion report, and this
+API's OpenAPI document.
 
-Everything here is public and read-only (GET). Answers are JSON; bad parameters get
+Everything here is read-only (GET) and public, except ``/reports/conversion``: organisers
+and admins only, authenticated by their logged-in session (401 without one, 403 for
+members). Answers are JSON; bad parameters get
 ``400 {"error": {"code": 400, "message": ..., "fields": {parameter: message}}}`` with messages
 in the visitor's language (Vietnamese unless they chose English). The contract is
 ``matchmaker/api/openapi.json``, served at ``/api/v1/openapi.json``.
@@ -11,15 +14,21 @@ from functools import cache
 from pathlib import Path
 
 import sqlalchemy as sa
-from flask import Response, jsonify, request, url_for
+from flask import Response, abort, jsonify, request, url_for
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 
 from matchmaker.api import bp
 from matchmaker.catalogue.models import Category
 from matchmaker.catalogue.search import UnknownCategory, search
 from matchmaker.catalogue.search_params import MESSAGES, parse_params
+from matchmaker.events.models import Event
 from matchmaker.extensions import db
+from matchmaker.permissions import is_staff
+from matchmaker.reports.api import report_json
+from matchmaker.reports.forms import parse_scope
+from matchmaker.reports.queries import conversion_report
 
 OPENAPI_FILE = Path(__file__).with_name("openapi.json")
 #: Query parameters of ``GET /api/v1/categories``.
@@ -138,6 +147,38 @@ def categories():
         "name_vi": c.name_vi, "name_en": c.name_en, "set_number": c.set_number,
     } for c in found if c.path != parent]
     return jsonify(items=items, total=len(items))
+
+
+LOGIN_NEEDED = _l("Log in as an organiser to use this endpoint.")
+STAFF_ONLY = _l("Only organisers and admins may see reports.")
+
+
+@bp.get("/reports/conversion")
+def reports_conversion():
+    """The conversion report of an event (``?event=ID``) or a period (``?from=YYYY-MM-DD&
+    to=YYYY-MM-DD``), as :func:`matchmaker.reports.api.report_json` — the page's figures.
+
+    Organisers and admins only, by their logged-in session: 401 without one, 403 for
+    members; 400 for bad parameters, 404 for an unknown event. Five statements for an event
+    (the user, the event, the report, and the matching engine's catalogue version and the
+    participants), two for a period.
+    """
+    if not current_user.is_authenticated:
+        return jsonify(error={"code": 401, "message": str(LOGIN_NEEDED)}), 401
+    if not is_staff(current_user):
+        return jsonify(error={"code": 403, "message": str(STAFF_ONLY)}), 403
+    scope, errors = parse_scope(request.args)
+    if errors:
+        return _bad_request(errors)
+    event = None
+    if scope.is_event:
+        event = db.session.get(Event, scope.event_id)
+        if event is None:
+            abort(404)
+    report = conversion_report(scope)
+    response = jsonify(report_json(report, event, str(get_locale())))
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 @cache
