@@ -5,11 +5,13 @@ side), and per-participant queries (:meth:`MatchIndex.top_producers_for`) score 
 products one at a time in Python: for 2,000 participants that is seconds. Here every covering
 product × need pair is scored once, as arrays, and aggregated:
 
-1. needs are grouped by their category tuple; a group's covering products (participants
-   only) are one array, sorted by rank, so one producer's products are contiguous;
+1. needs are grouped by their categories and unit; a group's covering products
+   (participants only; none of the dominated ones :mod:`.layout` leaves out) are one
+   array, sorted by rank, so one producer's products are contiguous;
 2. for a group of m needs and L products, the scores are an m × L matrix (the need-side
    figures broadcast against the product-side ones, the same integer rules as
-   :func:`matchmaker.matching.scoring.explain`), encoded as ``score × M − rank`` so that
+   :func:`matchmaker.matching.scoring.explain`; capacity and price only for the columns in
+   the group's unit), encoded as ``score × M − rank`` so that
    ``np.maximum.reduceat`` over a producer's columns gives its best product for each need
    (highest score, lowest rank on ties, as :meth:`MatchIndex._best`);
 3. the (need, producer) bests are summed per (distributor, producer) pair, exclusions
@@ -32,14 +34,11 @@ from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
+from matchmaker.matching.layout import Layout
 from matchmaker.matching.scoring import CAPACITY, PRICE, PRICE_STRADDLE, PROVINCE
 
 if TYPE_CHECKING:
     from matchmaker.matching.index import Match, MatchIndex
-
-# Figures beyond this (đồng, units per month) could overflow the int64 price arithmetic
-# (30 × excess): such an index falls back to per-participant queries.
-FIGURE_MAX = 1 << 50
 
 
 class EventTopLists(NamedTuple):
@@ -51,91 +50,11 @@ class EventTopLists(NamedTuple):
     top_distributors: dict[int, list[Match]]
 
 
-class _Arrays:
-    """Per-rank figures of an index as numpy arrays (built once per index, on first use)."""
-
-    def __init__(self, ix: MatchIndex):
-        def ints(values, none=0):
-            return np.array([none if v is None else v for v in values], dtype=np.int64)
-
-        def known(values):
-            return np.array([v is not None for v in values], dtype=bool)
-
-        figures = [v for v in (*ix.p_cap, *ix.p_pmin, *ix.p_pmax, *ix.n_vol, *ix.n_target)
-                   if v is not None]
-        self.ok = all(-FIGURE_MAX < v < FIGURE_MAX for v in figures)
-        # products
-        self.p_prod = ints(ix.p_prod)
-        self.p_first = ints([ix.producer_range[p][0] for p in ix.p_prod])
-        self.p_quality = ints(ix.p_quality)
-        self.p_stars = ints(ix.p_stars)
-        self.p_cap, self.p_cap_known = ints(ix.p_cap), known(ix.p_cap)
-        self.p_pmin, self.p_price_known = ints(ix.p_pmin), known(ix.p_pmin)
-        self.p_high = ints([hi if hi is not None else lo
-                            for lo, hi in zip(ix.p_pmin, ix.p_pmax, strict=True)])
-        units: dict[str, int] = {}
-        self.p_unit = ints([None if u is None else units.setdefault(u, len(units))
-                            for u in ix.p_unit], none=-1)
-        provinces: dict[object, int] = {}
-        self.p_prov = ints([provinces.setdefault(q, len(provinces)) for q in ix.p_prov])
-        # certifications: only the kinds some need requires matter, as sets ids
-        required = sorted(set().union(*ix.n_rother)) if ix.n_rother else []
-        kinds = frozenset(required)
-        p_sets: dict[frozenset, int] = {}
-        self.p_certs = ints([p_sets.setdefault(s & kinds, len(p_sets)) for s in ix.p_other])
-        n_sets: dict[frozenset, int] = {}
-        self.n_certs = ints([n_sets.setdefault(s, len(n_sets)) for s in ix.n_rother])
-        # cert_ok[need set, product set]: the need's required kinds are all held
-        self.cert_ok = np.array([[ns <= ps for ps in p_sets] for ns in n_sets], dtype=bool)
-        # needs
-        self.n_dist = ints(ix.n_dist)
-        self.n_first = ints([ix.distributor_range[d][0] for d in ix.n_dist])
-        self.n_rstars = ints(ix.n_rstars)
-        self.n_unit = ints([None if u is None else units.get(u, -2) for u in ix.n_unit],
-                           none=-1)
-        self.n_vol, self.n_vol_known = ints(ix.n_vol), known(ix.n_vol)
-        self.n_target, self.n_target_known = ints(ix.n_target), known(ix.n_target)
-        self.n_mm = ints(ix.n_mm)
-        # n_prov_ok[need, province index]: the product earns the province points
-        self.n_prov_ok = np.zeros((len(ix.n_provs), max(1, len(provinces))), dtype=bool)
-        for ni, provs in enumerate(ix.n_provs):
-            if not provs:
-                self.n_prov_ok[ni, :] = True
-            else:
-                for q in provs:
-                    qi = provinces.get(q)
-                    if qi is not None:
-                        self.n_prov_ok[ni, qi] = True
-        self.paths: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-
-    def under(self, ix: MatchIndex, path: str) -> tuple[np.ndarray, np.ndarray]:
-        """(ranks, keys) of the products under ``path``, in rank order (cached)."""
-        got = self.paths.get(path)
-        if got is None:
-            lst = ix.plists.get((path, None, None))
-            if lst is None:
-                got = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
-            else:
-                ranks = np.array(lst.items, dtype=np.int64)
-                keys = np.array(lst.keys, dtype=np.int64)
-                order = np.argsort(ranks, kind="stable")
-                got = (ranks[order], keys[order])
-            self.paths[path] = got
-        return got
-
-
-def arrays(ix: MatchIndex) -> _Arrays:
-    """The index's arrays, built on first use (an index is immutable once built)."""
-    if ix._arrays is None:
-        ix._arrays = _Arrays(ix)
-    return ix._arrays
-
-
-def _group_products(ix: MatchIndex, a: _Arrays, cats: tuple[str, ...],
+def _group_products(lay: Layout, cats: tuple[str, ...],
                     member: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
     """(ranks, keys) of the participating products under any of ``cats``, in rank order;
     a product under several keeps its best key (its closest category)."""
-    parts = [a.under(ix, c) for c in cats]
+    parts = [lay.under(c) for c in cats]
     if len(parts) == 1:
         ranks, keys = parts[0]
     else:
@@ -152,39 +71,40 @@ def _group_products(ix: MatchIndex, a: _Arrays, cats: tuple[str, ...],
     return ranks, keys
 
 
-def _best_codes(a: _Arrays, needs: np.ndarray, ranks: np.ndarray, keys: np.ndarray,
-                big: int) -> np.ndarray:
-    """m × L matrix of ``score × big − rank`` (−1: the product fails a hard rule)."""
+def _best_codes(lay: Layout, needs: np.ndarray, unit: int, ranks: np.ndarray,
+                keys: np.ndarray, same: np.ndarray, big: int) -> np.ndarray:
+    """m × L matrix of ``score × big − rank`` (−1: the product fails a hard rule), by the
+    integer rules of :func:`matchmaker.matching.scoring.explain`. The needs share the unit
+    ``unit`` (−1: none that counts); ``same`` lists the columns of products in it, the only
+    ones whose capacity and price are compared."""
     col = (slice(None), None)
-    stars = a.p_stars[ranks]
-    ok = stars[None, :] >= a.n_rstars[needs][col]
-    ok &= a.cert_ok[a.n_certs[needs]][:, a.p_certs[ranks]]
-    s = keys[None, :] + PROVINCE * a.n_prov_ok[needs][:, a.p_prov[ranks]]
-    n_unit = a.n_unit[needs]
-    mm = a.n_mm[needs][col]
-    sensitive = n_unit >= 0
-    if sensitive.any():
-        same = a.p_unit[ranks][None, :] == n_unit[col]
-        same &= sensitive[col]
-        vol, vol_known = a.n_vol[needs][col], a.n_vol_known[needs][col]
-        cap, cap_known = a.p_cap[ranks][None, :], a.p_cap_known[ranks][None, :]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            cap_pts = np.where(cap >= vol, CAPACITY,
-                               CAPACITY * cap // np.where(vol == 0, 1, vol))
-        cap_pts = np.where(vol_known, np.where(cap_known, cap_pts, 0), CAPACITY)
-        target, t_known = a.n_target[needs][col], a.n_target_known[needs][col]
-        pmin, high = a.p_pmin[ranks][None, :], a.p_high[ranks][None, :]
-        t_safe = np.where(target <= 0, 1, target)
-        above = np.maximum(0, PRICE_STRADDLE - (30 * (pmin - target) + t_safe - 1) // t_safe)
-        above = np.where(target <= 0, 0, above)
-        price_pts = np.where(high <= target, PRICE,
-                             np.where(pmin <= target, PRICE_STRADDLE, above))
-        price_pts = np.where(a.p_price_known[ranks][None, :], price_pts, 0)
+    mm = lay.n_mm[needs][col]
+    s = keys[None, :] + PROVINCE * lay.n_prov_ok[needs][:, lay.p_prov[ranks]] + mm
+    if unit >= 0 and len(same):
+        r = ranks[same]
+        vol, vol_known = lay.n_vol[needs][col], lay.n_vol_known[needs][col]
+        cap = lay.p_cap[r][None, :]  # −1: not stated (0 points)
+        cap_pts = np.where(cap >= vol, CAPACITY,
+                           CAPACITY * np.maximum(cap, 0) // np.maximum(vol, 1))
+        cap_pts = np.where(vol_known, cap_pts, CAPACITY)
+        target, t_known = lay.n_target[needs][col], lay.n_target_known[needs][col]
+        pmin, high = lay.p_pmin[r][None, :], lay.p_high[r][None, :]  # INF: no price
+        t = np.maximum(target, 1)  # (no division by zero; a 0 target is handled below)
+        above = np.maximum(0, PRICE_STRADDLE
+                           - (30 * (np.minimum(pmin, 2 * t) - t) + t - 1) // t)
+        price_pts = np.where(high <= target, PRICE, np.where(
+            pmin <= target, PRICE_STRADDLE, np.where(target > 0, above, 0)))
         price_pts = np.where(t_known, price_pts, PRICE)
-        s += np.where(same, cap_pts + price_pts, mm)
-    else:
-        s += mm
-    return np.where(ok, s * big - ranks[None, :], -1)
+        s[:, same] += cap_pts + price_pts - mm
+    codes = s * big - ranks[None, :]
+    rstars = lay.n_rstars[needs]
+    if rstars.any():
+        codes[lay.p_stars[ranks][None, :] < rstars[col]] = -1
+    rbits = lay.n_rbits[needs]
+    if rbits.any():
+        codes[(lay.p_certs[ranks][None, :] & rbits[col]) != rbits[col]] = -1
+    codes[lay.n_never[needs]] = -1
+    return codes
 
 
 def _argsort(columns: list[tuple[np.ndarray, int]]) -> np.ndarray:
@@ -235,11 +155,12 @@ def event_top_lists(ix: MatchIndex, producers: Iterable[int] | None = None,
     top_d: dict[int, list[Match]] = {p: [] for p in prod_ids}
     if k <= 0 or not ix.products or not ix.needs:
         return EventTopLists(top_p, top_d)
-    a = arrays(ix)
+    lay = ix.layout
     exclude = frozenset(exclude)
     hide_d = exclude | frozenset(hidden_from_distributors)  # (p, d) not in d's list
     hide_p = exclude | frozenset(hidden_from_producers)  # (p, d) not in p's list
-    if not a.ok:  # figures too large for int64 arithmetic: the per-participant queries
+    if not (lay.figures_ok and lay.exact_kinds):  # beyond the int64 arithmetic / bit masks:
+        # the per-participant queries
         only_p, only_d = frozenset(prod_ids), frozenset(dist_ids)
         ex_p, ex_d = defaultdict(set), defaultdict(set)
         for p, d in hide_d:
@@ -259,26 +180,29 @@ def event_top_lists(ix: MatchIndex, producers: Iterable[int] | None = None,
         for p in prod_ids:
             lo, hi = ix.producer_range.get(p, (0, 0))
             member[lo:hi] = True
-    groups: dict[tuple[str, ...], list[int]] = defaultdict(list)
+    # needs with the same categories and unit share their products and unit columns
+    groups: dict[tuple[tuple[str, ...], int], list[int]] = defaultdict(list)
     for d in dist_ids:
         for ni in range(*ix.distributor_range.get(d, (0, 0))):
-            groups[ix.n_cats[ni]].append(ni)
+            groups[(ix.n_cats[ni], lay.n_unit_l[ni])].append(ni)
 
     # 1–2. Best product per (need, producer): need ranks, producer ids, codes.
     big = n_products + 1
     got_need, got_prod, got_code = [], [], []
-    for cats, nis in groups.items():
-        ranks, keys = _group_products(ix, a, cats, member)
+    for (cats, unit), nis in groups.items():
+        ranks, keys = _group_products(lay, cats, member)
         if not len(ranks):
             continue
-        prods = a.p_prod[ranks]
+        same = np.flatnonzero(lay.p_unit[ranks] == unit) if unit >= 0 else ranks[:0]
+        prods = lay.p_ord[ranks]  # producer ordinals
         starts = np.flatnonzero(np.r_[True, prods[1:] != prods[:-1]])
         needs = np.array(nis, dtype=np.int64)
         # bounded blocks of needs keep the m × L temporaries small
         step = max(1, (1 << 19) // len(ranks))
         for b in range(0, len(needs), step):
             block = needs[b:b + step]
-            best = np.maximum.reduceat(_best_codes(a, block, ranks, keys, big), starts, axis=1)
+            best = np.maximum.reduceat(_best_codes(lay, block, unit, ranks, keys, same, big),
+                                       starts, axis=1)
             i, j = np.nonzero(best > 0)
             got_need.append(block[i])
             got_prod.append(prods[starts[j]])
@@ -292,13 +216,13 @@ def event_top_lists(ix: MatchIndex, producers: Iterable[int] | None = None,
     rank = score * big - code
 
     # 3. Totals per (distributor, producer), exclusions dropped. Producers and distributors
-    # are ordered by their first rank (the same order as their ids).
-    n_needs = len(ix.needs)
-    d_ord, p_ord = a.n_first[need], a.p_first[rank]
-    order = _argsort([(d_ord, n_needs), (p_ord, n_products), (need, n_needs)])
-    need, prod, score, rank, d_ord, p_ord = (
-        x[order] for x in (need, prod, score, rank, d_ord, p_ord))
-    dist = a.n_dist[need]
+    # are ordered by their ordinals (the same order as their ids).
+    n_needs, n_prod, n_dist = len(ix.needs), len(lay.producer_ids), len(lay.distributor_ids)
+    d_ord, p_ord = lay.n_dord[need], prod
+    order = _argsort([(d_ord, n_dist), (p_ord, n_prod), (need, n_needs)])
+    need, score, rank, d_ord, p_ord = (x[order] for x in (need, score, rank, d_ord, p_ord))
+    prod = lay.producer_id_arr[p_ord]
+    dist = lay.distributor_id_arr[d_ord]
     first = np.r_[True, (p_ord[1:] != p_ord[:-1]) | (d_ord[1:] != d_ord[:-1])]
     starts = np.flatnonzero(first)
     ends = np.r_[starts[1:], len(need)]
@@ -326,8 +250,8 @@ def event_top_lists(ix: MatchIndex, producers: Iterable[int] | None = None,
         return idx[pos < k]
 
     # distributor lists, then producer lists, each in order
-    chosen_d = firsts(pair_do, n_needs, pair_po, n_products, kept(hide_d))
-    chosen_p = firsts(pair_po, n_products, pair_do, n_needs, kept(hide_p))
+    chosen_d = firsts(pair_do, n_dist, pair_po, n_prod, kept(hide_d))
+    chosen_p = firsts(pair_po, n_prod, pair_do, n_dist, kept(hide_p))
 
     # 4. Match objects, each pair built once, from the chosen pairs' (need, best) entries.
     chosen = np.union1d(chosen_d, chosen_p)

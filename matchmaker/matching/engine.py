@@ -21,41 +21,27 @@ ancestor-or-self of one of the product's: a prefix ending at a ``/`` (``hs/IV/21
 not cover ``hs/IV/21/2103``). The index lists every product under every ancestor prefix of its
 paths, so a query only ever reaches covering products.
 
-Why the fast top-k is exact. Write s(p, n) = key_C(p) + d(p, n), with key_C the
-need-independent part (specificity under the need's category C + quality) and d the
-province/capacity/price part. Each list the stream of need n merges is sorted by
-(−key_C, rank) and has, at its head, a bound β = key_head + (province points every product
-of the list earns or not) + (capacity and price points the list's suffix can at best earn:
-suffix max capacity, suffix min price). Every product not yet taken from a list it belongs to
-scores at most that list's β, and at least one list containing it is "valid" for it (its
-category gives the product's best specificity; its province and unit split gives the right
-province and unit points). Ties: if such a product scored exactly β its key equals the head's,
-so it comes after the head in rank order. Hence once a scored candidate's (−score, rank) is
-below every head's (−β, head rank), no untaken product can precede it, and the stream is in
-exact (score desc, rank asc) order; the first product of each producer gives that producer's
-best score for the need, in (best desc, producer id asc) order.
+Why the fast top-k is exact (:mod:`matchmaker.matching.topk`). A distributor's query first
+bounds, for every producer one of its needs' paths covers, the pair score from above, in
+numpy over the per-path producer tables of :mod:`matchmaker.matching.layout` (one row per
+path × producer): per need, the best key under the path (specificity + quality) + the
+province points if the producer is or may be in a delivery province + the capacity and
+price points of its largest capacity and lowest price in the need's unit (or the points the
+need gives other units, when higher), 0 when no product there holds the required stars or
+certification kinds; the largest over the need's paths; summed over the needs. Each term
+is at least the score of any of the producer's products it stands for, since a score only
+grows with the key, capacity and a lower price. Producers are then scored exactly (per need,
+its best product by random access to its few products under the need's paths) in (bound
+desc, producer id asc) order, keeping the k best by (score desc, producer id asc), until the
+next bound ranks below the k-th: a producer not scored has score ≤ bound, and at an equal
+score a larger id, so it cannot enter. The producer side is the same with distributors
+(its products' paths against the needs listing them). The bounds are tight (a producer's
+own best figures), so usually only a few more than k pairs are scored exactly.
 
-The distributor's top-k is then Fagin's threshold algorithm with one refinement. Every
-producer not met yet is bounded by its *coverage signature*, which of the distributor's needs
-have a category it has products under (per-category producer sets, intersected). A producer
-covered by one need n totals at most stream n's next value b_n (exact: streams are settled
-before they are read). Producers covered by several needs (a mask M) total at most
-Σ_{n∈M} b_n, or, once the group is the most promising, at most a per-producer bound (best key
-under each need's categories + province points + the capacity/price points of its best
-capacity and lowest price in the need's unit; 0 for a need whose required stars or
-certifications none of its products hold); the group is then read in that bound's order. The
-best source is read next: a stream pops its next producer (whose total is exact at once when
-it is covered by that need alone; otherwise the other needs of its mask are computed by random
-access over its own products under their categories), a group resolves its best member.
-Reading stops when the k-th best (total, −producer) ranks above every source's (bound,
-−frontier producer): a producer not met yet that equals a source's bound sits at that source's
-frontier, so its id is at least the frontier's. The producer side is the same with one merged
-stream of the needs covering the producer's products, and distributors with several covering
-needs kept in a heap by the sum of their needs' upper bounds.
-
-:meth:`MatchIndex.event_top_lists` computes every participant's top-k at once (an event's
-lists): each covering product × need pair is scored once, vectorised with numpy, instead of
-twice (once from each side) one product at a time; see :mod:`matchmaker.matching.batch`.
+Products that can never be their producer's best for a need under a path — another product
+of the producer comes first in (−key, rank) order and is at least as good on every other
+figure a score reads — are left out of the per-path lists (:meth:`Layout._dominated`); ties
+still go to the lowest rank.
 
 :func:`all_pairs` and :func:`brute_top_producers` / :func:`brute_top_distributors` are the
 straightforward reference (every producer × distributor, every product × need), used by the

@@ -2,15 +2,20 @@
 
 :func:`catalogue` returns a :class:`Catalogue`: the :class:`MatchIndex` over every active
 product and open sourcing need, plus what pages show beside it (organisation names and
-sides, category names). Building it costs three statements (products with their producer
-and categories; needs with their distributor; one ``UNION ALL`` of product certifications,
-need categories, required certification kinds and delivery provinces) and CPU time that
-grows with the catalogue. So it is kept per process and database, and rebuilt only when the
-*catalogue version* changes: one statement of counts, sums and latest ``updated_at`` over the
-tables the records come from (:func:`catalogue_version`), plus today's date in Vietnam
-(certificates expire and needs close by calendar day). A change the version cannot see (for
-example a required certification kind swapped for another of the same length) is picked up
-after :data:`MAX_AGE_SECONDS` at the latest.
+sides, category names). Building it costs CPU time that grows with the catalogue, so it is
+kept per process and database and rebuilt only when the *catalogue version* changes: counts,
+id sums and latest ``updated_at`` of the tables the records come from
+(:func:`catalogue_version`), plus today's date in Vietnam (certificates expire and needs
+close by calendar day). A change the version cannot see (for example a required
+certification kind swapped for another of the same length) is picked up after
+:data:`MAX_AGE_SECONDS` at the latest.
+
+One statement per call, whether the cached catalogue is current or not (pages have a budget
+of five): a ``UNION ALL`` whose first row is the version and whose other rows — products
+with their producer and categories, needs with their distributor, product certifications,
+need categories, required kinds, delivery provinces — are only produced when the version
+differs from the cached one (the database reads the version first and, when it is
+unchanged, none of the other tables; see :func:`_records_statement`).
 
 What goes into the records:
 
@@ -138,13 +143,13 @@ def _agg(fn, column) -> sa.ScalarSelect:
     return sa.select(fn(column)).scalar_subquery()
 
 
-def catalogue_version(today: date | None = None) -> tuple:
-    """One statement: counts, id sums and latest change times of the tables the records come
-    from, with ``today`` (default: Vietnam's). Equal versions mean equal records, except for
-    the rare changes described in the module docstring."""
+def _version_text() -> sa.ColumnElement[str]:
+    """The version as one text: counts, id sums and latest change times of the tables the
+    records come from, ``|``-separated (equal texts mean equal records, except for the rare
+    changes described in the module docstring)."""
     pc, snc = product_certifications.c, sourcing_need_categories.c
     nc, np_ = NeedCertification.__table__.c, NeedProvince.__table__.c
-    row = db.session.execute(sa.select(
+    parts = (
         _count(Product.__table__), _agg(sa.func.max, Product.updated_at),
         _count(SourcingNeed.__table__), _agg(sa.func.max, SourcingNeed.updated_at),
         _agg(sa.func.max, Organisation.updated_at),
@@ -157,105 +162,169 @@ def catalogue_version(today: date | None = None) -> tuple:
         _agg(sa.func.sum, sa.func.length(nc.kind)),
         _count(NeedProvince.__table__), _agg(sa.func.sum, np_.sourcing_need_id),
         _agg(sa.func.sum, np_.province_code),
-    )).one()
-    return (*(str(v) for v in row), (today or local_today()).isoformat())
-
-
-def load_records(today: date | None = None) -> tuple[
-        list[ProductRecord], list[NeedRecord], dict[int, OrganisationInfo],
-        dict[str, CategoryName]]:
-    """Products, needs, their organisations and category names, in three statements.
-
-    Returns ``(products, needs, organisations, categories)``; ``organisations`` holds the
-    producers and distributors of the records, ``categories`` maps every category path the
-    records use to its names.
-    """
-    today = today or local_today()
-    ocop, hs = aliased(Category), aliased(Category)
-    categories: dict[str, CategoryName] = {}
-    organisations: dict[int, OrganisationInfo] = {}
-
-    product_rows = db.session.execute(
-        sa.select(Product.id, Product.organisation_id, Product.name, Product.ocop_stars,
-                  Product.monthly_capacity, Product.unit, Product.price_min_vnd,
-                  Product.price_max_vnd, Organisation.province_code, Organisation.name,
-                  Organisation.side,
-                  ocop.path, ocop.name_vi, ocop.name_en, hs.path, hs.name_vi, hs.name_en)
-        .join(Organisation, Organisation.id == Product.organisation_id)
-        .outerjoin(ocop, ocop.id == Product.ocop_category_id)
-        .outerjoin(hs, hs.id == Product.hs_category_id)
-        .where(Product.active.is_(True))).all()
-    need_rows = db.session.execute(
-        sa.select(SourcingNeed.id, SourcingNeed.organisation_id, SourcingNeed.title,
-                  SourcingNeed.min_ocop_stars, SourcingNeed.monthly_volume, SourcingNeed.unit,
-                  SourcingNeed.target_price_vnd, Organisation.name, Organisation.side)
-        .join(Organisation, Organisation.id == SourcingNeed.organisation_id)
-        .where(SourcingNeed.active.is_(True),
-               sa.or_(SourcingNeed.active_until.is_(None),
-                      SourcingNeed.active_until >= today))).all()
-
-    # One statement for the four kinds of attribute rows: (kind, owner id, text, number,
-    # name_vi, name_en). Certificates count while valid today.
-    text_null = sa.cast(sa.null(), sa.String)
-    pc = product_certifications.c
-    attributes = sa.union_all(
-        sa.select(sa.literal("pc"), pc.product_id, sa.cast(Certification.kind, sa.String),
-                  sa.cast(sa.null(), sa.Integer), text_null, text_null)
-        .join(Certification, Certification.id == pc.certification_id)
-        .where(sa.or_(Certification.expires_on.is_(None), Certification.expires_on >= today)),
-        sa.select(sa.literal("nc"), sourcing_need_categories.c.sourcing_need_id,
-                  sa.cast(Category.path, sa.String), sa.cast(sa.null(), sa.Integer),
-                  sa.cast(Category.name_vi, sa.String), sa.cast(Category.name_en, sa.String))
-        .join(Category, Category.id == sourcing_need_categories.c.category_id),
-        sa.select(sa.literal("nk"), NeedCertification.sourcing_need_id,
-                  sa.cast(NeedCertification.kind, sa.String), sa.cast(sa.null(), sa.Integer),
-                  text_null, text_null),
-        sa.select(sa.literal("np"), NeedProvince.sourcing_need_id, text_null,
-                  sa.cast(NeedProvince.province_code, sa.Integer), text_null, text_null),
     )
+    text = None
+    for part in parts:
+        piece = sa.func.coalesce(sa.cast(part, sa.String), "")
+        text = piece if text is None else text + "|" + piece
+    return text
+
+
+def catalogue_version(today: date | None = None) -> tuple[str, str]:
+    """One statement: (version text, ``today`` (default: Vietnam's) as ISO date)."""
+    text = db.session.execute(sa.select(_version_text())).scalar_one()
+    return text, (today or local_today()).isoformat()
+
+
+# The records statement is a UNION ALL of parts of one shape: a kind, INTS integers and
+# TEXTS texts (NULL where a part has fewer).
+INTS, TEXTS = 7, 10
+
+
+def _part(kind: str, ints=(), texts=()) -> sa.Select:
+    return sa.select(
+        sa.literal(kind, sa.String).label("kind"),
+        *(sa.cast(x, sa.BigInteger).label(f"i{i}") for i, x in enumerate(ints)),
+        *(sa.cast(sa.null(), sa.BigInteger).label(f"i{i}") for i in range(len(ints), INTS)),
+        *(sa.cast(x, sa.String).label(f"t{i}") for i, x in enumerate(texts)),
+        *(sa.cast(sa.null(), sa.String).label(f"t{i}") for i in range(len(texts), TEXTS)))
+
+
+def _records_statement(today: date, cached_version: str | None) -> sa.CompoundSelect:
+    """The version row, then (only when the version is not ``cached_version``) the rows of
+    the records; see the module docstring."""
+    version = sa.select(_version_text().label("text")).cte("catalogue_version")
+    # Each part reads its tables only when the version differs from the cached one, said
+    # twice: joined after the one version row on that condition (SQLite's planner reads
+    # the version first and stops there) and as a condition on nothing but the version
+    # (PostgreSQL's "one-time filter", checked before the part's plan runs).
+    stale = sa.true() if cached_version is None else (
+        sa.select(version.c.text).scalar_subquery() != cached_version)
+
+    def start(table):
+        if cached_version is None:
+            return table
+        return version.join(table, version.c.text != cached_version)
+
+    ocop, hs = aliased(Category), aliased(Category)
+    pc, snc = product_certifications.c, sourcing_need_categories.c
+    products = start(Product.__table__).join(
+        Organisation, Organisation.id == Product.organisation_id).outerjoin(
+        ocop, ocop.id == Product.ocop_category_id).outerjoin(
+        hs, hs.id == Product.hs_category_id)
+    needs = start(SourcingNeed.__table__).join(
+        Organisation, Organisation.id == SourcingNeed.organisation_id)
+    certificates = start(product_certifications).join(
+        Certification, Certification.id == pc.certification_id)
+    categories = start(sourcing_need_categories).join(
+        Category, Category.id == snc.category_id)
+    return sa.union_all(
+        _part("v", texts=[version.c.text]).select_from(version),
+        _part("p", ints=[Product.id, Product.organisation_id, Product.ocop_stars,
+                         Product.monthly_capacity, Product.price_min_vnd, Product.price_max_vnd,
+                         Organisation.province_code],
+              texts=[Product.name, Product.unit, Organisation.name, Organisation.side,
+                     ocop.path, ocop.name_vi, ocop.name_en, hs.path, hs.name_vi, hs.name_en])
+        .select_from(products).where(stale, Product.active.is_(True)),
+        _part("n", ints=[SourcingNeed.id, SourcingNeed.organisation_id,
+                         SourcingNeed.min_ocop_stars, SourcingNeed.monthly_volume,
+                         SourcingNeed.target_price_vnd],
+              texts=[SourcingNeed.title, SourcingNeed.unit, Organisation.name,
+                     Organisation.side])
+        .select_from(needs).where(stale, SourcingNeed.active.is_(True),
+                                  sa.or_(SourcingNeed.active_until.is_(None),
+                                         SourcingNeed.active_until >= today)),
+        # certificates count while valid today
+        _part("pc", ints=[pc.product_id], texts=[Certification.kind])
+        .select_from(certificates).where(stale, sa.or_(Certification.expires_on.is_(None),
+                                                       Certification.expires_on >= today)),
+        _part("nc", ints=[snc.sourcing_need_id],
+              texts=[Category.path, Category.name_vi, Category.name_en])
+        .select_from(categories).where(stale),
+        _part("nk", ints=[NeedCertification.sourcing_need_id], texts=[NeedCertification.kind])
+        .select_from(start(NeedCertification.__table__)).where(stale),
+        _part("np", ints=[NeedProvince.sourcing_need_id, NeedProvince.province_code])
+        .select_from(start(NeedProvince.__table__)).where(stale),
+    )
+
+
+@dataclass
+class _Records:
+    """What one run of the records statement read."""
+
+    version: str
+    products: list[ProductRecord] = field(default_factory=list)
+    needs: list[NeedRecord] = field(default_factory=list)
+    organisations: dict[int, OrganisationInfo] = field(default_factory=dict)
+    categories: dict[str, CategoryName] = field(default_factory=dict)
+
+
+def _read(today: date, cached_version: str | None) -> _Records:
+    """Run the records statement and turn its rows into records."""
+    version = ""
+    product_rows, need_rows = [], []
     product_certs: dict[int, set[str]] = defaultdict(set)
     need_paths: dict[int, list[str]] = defaultdict(list)
     need_kinds: dict[int, set[str]] = defaultdict(set)
     need_provinces: dict[int, set[int]] = defaultdict(set)
-    for kind, owner, text, number, name_vi, name_en in db.session.execute(attributes):
-        if kind == "pc":
-            product_certs[owner].add(text)
+    categories: dict[str, CategoryName] = {}
+    for row in db.session.execute(_records_statement(today, cached_version)):
+        kind = row[0]
+        if kind == "p":
+            product_rows.append(row)
+        elif kind == "n":
+            need_rows.append(row)
+        elif kind == "pc":
+            product_certs[row.i0].add(row.t0)
         elif kind == "nc":
-            need_paths[owner].append(text)
-            categories[text] = CategoryName(name_vi, name_en)
+            need_paths[row.i0].append(row.t0)
+            categories[row.t0] = CategoryName(row.t1, row.t2)
         elif kind == "nk":
-            need_kinds[owner].add(text)
+            need_kinds[row.i0].add(row.t0)
+        elif kind == "np":
+            need_provinces[row.i0].add(row.i1)
         else:
-            need_provinces[owner].add(number)
+            version = row.t0
 
-    products = []
-    for row in product_rows:
+    out = _Records(version, categories=categories)
+    for r in product_rows:
         paths = []
-        for path, name_vi, name_en in ((row[11], row[12], row[13]), (row[14], row[15], row[16])):
+        for path, name_vi, name_en in ((r.t4, r.t5, r.t6), (r.t7, r.t8, r.t9)):
             if path:
                 paths.append(path)
                 categories[path] = CategoryName(name_vi, name_en)
         if not paths:
             continue
-        organisations[row[1]] = OrganisationInfo(row[1], row[9], row[10])
-        products.append(ProductRecord(
-            id=row[0], producer_id=row[1], category_paths=tuple(paths), name=row[2],
-            ocop_stars=row[3], certifications=frozenset(product_certs.get(row[0], ())),
-            monthly_capacity=row[4], unit=row[5], price_min_vnd=row[6], price_max_vnd=row[7],
-            province_code=row[8]))
-    needs = []
-    for row in need_rows:
-        paths = sorted(need_paths.get(row[0], ()))
+        out.organisations[r.i1] = OrganisationInfo(r.i1, r.t2, r.t3)
+        out.products.append(ProductRecord(
+            id=r.i0, producer_id=r.i1, category_paths=tuple(paths), name=r.t0,
+            ocop_stars=r.i2, certifications=frozenset(product_certs.get(r.i0, ())),
+            monthly_capacity=r.i3, unit=r.t1, price_min_vnd=r.i4, price_max_vnd=r.i5,
+            province_code=r.i6))
+    for r in need_rows:
+        paths = sorted(need_paths.get(r.i0, ()))
         if not paths:
             continue
-        organisations[row[1]] = OrganisationInfo(row[1], row[7], row[8])
-        needs.append(NeedRecord(
-            id=row[0], distributor_id=row[1], category_paths=tuple(paths), title=row[2],
-            required_certifications=frozenset(need_kinds.get(row[0], ())),
-            min_ocop_stars=row[3], monthly_volume=row[4], unit=row[5],
-            target_price_vnd=row[6],
-            delivery_provinces=frozenset(need_provinces.get(row[0], ()))))
-    return products, needs, organisations, categories
+        out.organisations[r.i1] = OrganisationInfo(r.i1, r.t2, r.t3)
+        out.needs.append(NeedRecord(
+            id=r.i0, distributor_id=r.i1, category_paths=tuple(paths), title=r.t0,
+            required_certifications=frozenset(need_kinds.get(r.i0, ())),
+            min_ocop_stars=r.i2, monthly_volume=r.i3, unit=r.t1, target_price_vnd=r.i4,
+            delivery_provinces=frozenset(need_provinces.get(r.i0, ()))))
+    return out
+
+
+def load_records(today: date | None = None) -> tuple[
+        list[ProductRecord], list[NeedRecord], dict[int, OrganisationInfo],
+        dict[str, CategoryName]]:
+    """Products, needs, their organisations and category names, in one statement.
+
+    Returns ``(products, needs, organisations, categories)``; ``organisations`` holds the
+    producers and distributors of the records, ``categories`` maps every category path the
+    records use to its names.
+    """
+    got = _read(today or local_today(), None)
+    return got.products, got.needs, got.organisations, got.categories
 
 
 def _key() -> str:
@@ -263,23 +332,24 @@ def _key() -> str:
 
 
 def catalogue(today: date | None = None) -> Catalogue:
-    """The current :class:`Catalogue`: one statement when the cached one is current, four
-    when it must be rebuilt (see the module docstring)."""
-    version = catalogue_version(today)
+    """The current :class:`Catalogue`, in one statement whether the cached one is current
+    or must be rebuilt (see the module docstring)."""
+    today = today or local_today()
     key = _key()
     cached = _cache.get(key)
-    if cached is not None and cached.version == version \
-            and time.monotonic() - cached.built_at < MAX_AGE_SECONDS:
+    if cached is not None and (cached.version[1] != today.isoformat()
+                               or time.monotonic() - cached.built_at >= MAX_AGE_SECONDS):
+        cached = None  # a new day, or too old: read everything again
+    got = _read(today, cached.version[0] if cached is not None else None)
+    version = (got.version, today.isoformat())
+    if cached is not None and cached.version == version:
         return cached
     with _lock:
-        cached = _cache.get(key)
-        if cached is not None and cached.version == version \
-                and time.monotonic() - cached.built_at < MAX_AGE_SECONDS:
-            return cached
-        products, needs, organisations, categories = load_records(today)
-        built = Catalogue(version, MatchIndex.build(products, needs), organisations,
-                          categories)
-        _cache[key] = built
+        built = _cache.get(key)  # another thread may have built this version meanwhile
+        if built is None or built.version != version:
+            built = Catalogue(version, MatchIndex.build(got.products, got.needs),
+                              got.organisations, got.categories)
+            _cache[key] = built
         return built
 
 

@@ -246,6 +246,8 @@ def _r(code: str, points: int, **params) -> Reason:
 
 
 RELATIONS = ("exact", "parent", "grandparent")
+_VOLUME_OPEN = Reason("volume_open", CAPACITY)
+_PRICE_OPEN = Reason("price_open", PRICE)
 
 
 def qualifies(product: ProductRecord, need: NeedRecord) -> bool:
@@ -255,62 +257,107 @@ def qualifies(product: ProductRecord, need: NeedRecord) -> bool:
     return need.required_other <= product.other_certifications
 
 
-def explain(product: ProductRecord, need: NeedRecord) -> tuple[int, list[Reason]] | None:
-    """Score and reasons of ``product`` for ``need``; None when the need does not cover the
-    product or the product fails a hard rule. The reference for the index's fast path."""
-    found = best_gap(need.category_paths, product.category_paths)
-    if found is None or not qualifies(product, need):
+# Reasons that depend on a few plain values are made once per value (an event's lists
+# explain tens of thousands of pairs, mostly the same few category couples, products'
+# quality and provinces).
+
+@lru_cache(maxsize=1 << 16)
+def _category_reason(need_paths: tuple[str, ...],
+                     product_paths: tuple[str, ...]) -> Reason | None:
+    found = best_gap(need_paths, product_paths)
+    if found is None:
         return None
     gap, need_path, product_path = found
-    reasons = [_r("category", specificity_points(gap), need_path=need_path,
-                  product_path=product_path, gap=gap,
-                  relation=RELATIONS[gap] if gap < len(RELATIONS) else "ancestor")]
-    reasons.append(_r("quality", product.quality_points, stars=product.stars or None,
-                      certifications=tuple(sorted(product.other_certifications))))
-    if need.required_stars:
-        reasons.append(_r("stars_met", 0, stars=product.stars, required=need.required_stars))
-    if need.required_other:
-        reasons.append(_r("certifications_met", 0,
-                          required=tuple(sorted(need.required_other))))
-    if not need.delivery_provinces:
-        reasons.append(_r("delivers_anywhere", PROVINCE, province=product.province_code))
-    elif product.province_code in need.delivery_provinces:
-        reasons.append(_r("delivers_to", PROVINCE, province=product.province_code))
-    else:
-        reasons.append(_r("outside_delivery", 0, province=product.province_code,
-                          provinces=tuple(sorted(need.delivery_provinces))))
+    return _r("category", specificity_points(gap), need_path=need_path,
+              product_path=product_path, gap=gap,
+              relation=RELATIONS[gap] if gap < len(RELATIONS) else "ancestor")
+
+
+@lru_cache(maxsize=1 << 12)
+def _quality_reason(stars: int, certifications: frozenset[str]) -> Reason:
+    points = STAR_POINTS.get(stars, 0) + CERT_POINTS * min(CERT_MAX, len(certifications))
+    return _r("quality", points, stars=stars or None,
+              certifications=tuple(sorted(certifications)))
+
+
+@lru_cache(maxsize=1 << 12)
+def _province_reason(provinces: frozenset[int], province: int | None) -> Reason:
+    if not provinces:
+        return _r("delivers_anywhere", PROVINCE, province=province)
+    if province in provinces:
+        return _r("delivers_to", PROVINCE, province=province)
+    return _r("outside_delivery", 0, province=province, provinces=tuple(sorted(provinces)))
+
+
+@lru_cache(maxsize=1 << 10)
+def _kinds_reason(required: frozenset[str]) -> Reason:
+    return _r("certifications_met", 0, required=tuple(sorted(required)))
+
+
+def explain(product: ProductRecord, need: NeedRecord) -> tuple[int, list[Reason]] | None:
+    """Score and reasons of ``product`` for ``need``; None when the need does not cover the
+    product or the product fails a hard rule. The reference for the index's fast path.
+
+    (Written for speed: an event's lists explain tens of thousands of pairs.)"""
+    category = _category_reason(need.category_paths, product.category_paths)
+    if category is None:
+        return None
+    stars, required = product.stars, need.required_stars
+    if required and stars < required:
+        return None
+    kinds = need.required_other
+    if kinds and not kinds <= product.other_certifications:
+        return None
+    quality = _quality_reason(stars, product.other_certifications)
+    province = _province_reason(need.delivery_provinces, product.province_code)
+    total = category.points + quality.points + province.points
+    reasons = [category, quality]
+    if required:
+        reasons.append(_interned("stars_met", 0, (("stars", stars), ("required", required))))
+    if kinds:
+        reasons.append(_kinds_reason(kinds))
+    reasons.append(province)
+    volume, target = need.monthly_volume, need.target_price_vnd
+    if volume is None and target is None:
+        reasons += (_VOLUME_OPEN, _PRICE_OPEN)
+        return total + CAPACITY + PRICE, reasons
     p_unit, n_unit = normalise_unit(product.unit), normalise_unit(need.unit)
     same_unit = p_unit is not None and p_unit == n_unit
-    if (need.monthly_volume is not None or need.target_price_vnd is not None) \
-            and not same_unit:
-        reasons.append(_r("unit_mismatch", 0, product_unit=product.unit, need_unit=need.unit))
-    if need.monthly_volume is None:
-        reasons.append(_r("volume_open", CAPACITY))
+    unit = need.unit
+    if not same_unit:
+        reasons.append(_interned("unit_mismatch", 0, (("product_unit", product.unit),
+                                                      ("need_unit", unit))))
+    if volume is None:
+        reasons.append(_VOLUME_OPEN)
+        total += CAPACITY
     elif same_unit:
-        points = capacity_points(product.monthly_capacity, need.monthly_volume)
-        if product.monthly_capacity is None:
-            reasons.append(_r("capacity_unknown", 0, volume=need.monthly_volume,
-                              unit=need.unit))
+        capacity = product.monthly_capacity
+        if capacity is None:
+            reasons.append(_interned("capacity_unknown", 0, (("volume", volume),
+                                                             ("unit", unit))))
         else:
-            reasons.append(_r("capacity_meets" if points == CAPACITY else "capacity_partial",
-                              points, capacity=product.monthly_capacity,
-                              volume=need.monthly_volume, unit=need.unit))
-    if need.target_price_vnd is None:
-        reasons.append(_r("price_open", PRICE))
+            points = capacity_points(capacity, volume)
+            total += points
+            reasons.append(_interned(
+                "capacity_meets" if points == CAPACITY else "capacity_partial", points,
+                (("capacity", capacity), ("volume", volume), ("unit", unit))))
+    if target is None:
+        reasons.append(_PRICE_OPEN)
+        total += PRICE
     elif same_unit:
-        target = need.target_price_vnd
-        points = price_points(product.price_min_vnd, product.price_max_vnd, target)
-        if product.price_min_vnd is None:
-            reasons.append(_r("price_unknown", 0, target=target, unit=need.unit))
+        price_min, price_max = product.price_min_vnd, product.price_max_vnd
+        if price_min is None:
+            reasons.append(_interned("price_unknown", 0, (("target", target), ("unit", unit))))
         else:
-            high = product.price_max_vnd if product.price_max_vnd is not None \
-                else product.price_min_vnd
+            high = price_max if price_max is not None else price_min
             code = ("price_within" if high <= target else
-                    "price_straddles" if product.price_min_vnd <= target else "price_above")
-            reasons.append(_r(code, points, price_min=product.price_min_vnd,
-                              price_max=product.price_max_vnd, target=target,
-                              unit=need.unit))
-    return sum(r.points for r in reasons), reasons
+                    "price_straddles" if price_min <= target else "price_above")
+            points = price_points(price_min, price_max, target)
+            total += points
+            reasons.append(_interned(code, points, (
+                ("price_min", price_min), ("price_max", price_max), ("target", target),
+                ("unit", unit))))
+    return total, reasons
 
 
 def score(product: ProductRecord, need: NeedRecord) -> int | None:
