@@ -1,12 +1,13 @@
 """The report's charts in a real browser (Debian's headless Chromium, as in ``tests/e2e``;
 skipped without it): Chart.js loads from ``static/vendor``, ``static/js/reports.js`` draws a
-chart beside each table from the JSON script tag, and the CSP refuses nothing."""
+chart beside each table from the JSON script tag, and the CSP refuses nothing. Lives in
+``tests/e2e`` to share its one browser: a second Playwright in the same run fails."""
 
 import os
 
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import browser, chromium_path, live_server, log_in, page  # noqa: F401
+from tests.e2e.conftest import log_in
 from tests.test_reports import deals, warm  # noqa: F401
 
 SCREENSHOTS = os.environ.get("REPORT_SCREENSHOTS")  # a folder, to look at the page
