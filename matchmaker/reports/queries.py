@@ -33,6 +33,13 @@ What is counted (the pages say the same in words, see ``templates/reports/_notes
   an MOU covering two groups counts fully in each, so group rows add up to more than the
   total. Province: the producer's; buyer type: the distributor's; OCOP stars: the highest
   rating among the MOU's products. Over time: by month (quarter beyond 24 months) of signing.
+
+Cost (``bench/reports.py``): an event's report reads its own rows only (tens of
+milliseconds); a period's grows with its MOUs — a year of a 100,000-MOU history takes a few
+hundred milliseconds, all ten years a few seconds. Period reports over
+:data:`CACHE_MIN_MOUS` MOUs are therefore kept a minute (the page, its exports and the API
+ask for the same figures in turn), and on PostgreSQL they run without JIT compilation,
+which costs more than it saves on a statement of this shape.
 """
 
 from __future__ import annotations
@@ -275,21 +282,21 @@ def _scope_filters(scope: Scope):
             lambda column: column.in_(events))
 
 
-def _facts(mou_condition, narrow: bool, detail: bool = True):
+def _facts(mou_condition, detail: bool = True):
     """The cohort's business MOUs, one row each: status, close reason, signing date,
     estimated value, and the value and first signing date of its counted contracts; with
     ``detail`` also the producer's province, the distributor's buyer type and the best OCOP
     stars of its products.
 
-    Contracts and stars are aggregated per MOU first and joined (hash joins on PostgreSQL);
-    for a ``narrow`` cohort (an event) only the cohort's rows are aggregated.
+    Contracts and stars are aggregated per MOU first, for the cohort's MOUs only, and
+    joined (hash joins on PostgreSQL): as fast as aggregating everything for a ten-year
+    cohort, several times faster for an event or a year.
     """
     c, mp, p = SupplyContract.__table__.c, mou_products.c, Product.__table__.c
     cohort_ids = sa.select(Mou.id).where(Mou.kind == MouKind.BUSINESS, mou_condition)
     contracts = (sa.select(c.mou_id, sa.func.sum(c.value_vnd).label("value"),
                            sa.func.min(c.signed_on).label("first_on"))
-                 .where(c.status.in_(COUNTED),
-                        c.mou_id.in_(cohort_ids) if narrow else c.mou_id.is_not(None))
+                 .where(c.status.in_(COUNTED), c.mou_id.in_(cohort_ids))
                  .group_by(c.mou_id).subquery("mou_contracts"))
     columns = [Mou.id.label("mou_id"), Mou.status, Mou.signed_on,
                Mou.estimated_value_vnd.label("mou_value"), Mou.close_reason,
@@ -299,7 +306,7 @@ def _facts(mou_condition, narrow: bool, detail: bool = True):
     if detail:
         stars = (sa.select(mp.mou_id, sa.func.max(p.ocop_stars).label("stars"))
                  .join(Product.__table__, p.id == mp.product_id)
-                 .where(mp.mou_id.in_(cohort_ids) if narrow else sa.true())
+                 .where(mp.mou_id.in_(cohort_ids))
                  .group_by(mp.mou_id).subquery("mou_stars"))
         producer, distributor = aliased(Organisation), aliased(Organisation)
         stmt = (stmt.add_columns(producer.province_code.label("province"),
@@ -392,7 +399,7 @@ def report_statement(scope: Scope):
     few hundred rows), so that each is a pass over the cube, not over every MOU.
     """
     mou_condition, contract_condition, in_events = _scope_filters(scope)
-    f = _facts(mou_condition, narrow=scope.is_event)
+    f = _facts(mou_condition)
     cube = (sa.select(*(f.c[k] for k in CUBE_KEYS), *_figure_columns(f)[:1],
                       *_figure_columns(f)[5:])
             .group_by(*(f.c[k] for k in CUBE_KEYS)).cte("cube"))
@@ -684,7 +691,7 @@ def programme_statement(first: int, last: int):
 
     Columns as :func:`report_statement`'s with ``key`` the year."""
     start, end = date(first, 1, 1), date(last, 12, 31)
-    f = _facts(unindexed(Mou.signed_on).between(start, end), narrow=False, detail=False)
+    f = _facts(unindexed(Mou.signed_on).between(start, end), detail=False)
     year = sa.cast(sa.extract("year", f.c.signed_on), sa.Integer)
     parts = [sa.select(*_row("mous", year, **_figures(f))).group_by(year)]
     c_year = sa.cast(sa.extract("year", SupplyContract.signed_on), sa.Integer)
