@@ -34,12 +34,11 @@ from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
-from matchmaker.matching.layout import KEY_MAX, Layout, ordering
-from matchmaker.matching.results import Match, PairMatch
-from matchmaker.matching.scoring import CAPACITY, PRICE, PRICE_STRADDLE, PROVINCE, explain
+from matchmaker.matching.layout import Layout
+from matchmaker.matching.scoring import CAPACITY, PRICE, PRICE_STRADDLE, PROVINCE
 
 if TYPE_CHECKING:
-    from matchmaker.matching.index import MatchIndex
+    from matchmaker.matching.index import Match, MatchIndex
 
 
 class EventTopLists(NamedTuple):
@@ -61,7 +60,7 @@ def _group_products(lay: Layout, cats: tuple[str, ...],
     else:
         ranks = np.concatenate([p[0] for p in parts])
         keys = np.concatenate([p[1] for p in parts])
-        order = ordering([(ranks, len(lay.p_ord)), (KEY_MAX - keys, KEY_MAX + 1)])
+        order = np.lexsort((-keys, ranks))
         ranks, keys = ranks[order], keys[order]
         first = np.ones(len(ranks), dtype=bool)
         first[1:] = ranks[1:] != ranks[:-1]
@@ -106,6 +105,21 @@ def _best_codes(lay: Layout, needs: np.ndarray, unit: int, ranks: np.ndarray,
         codes[(lay.p_certs[ranks][None, :] & rbits[col]) != rbits[col]] = -1
     codes[lay.n_never[needs]] = -1
     return codes
+
+
+def _argsort(columns: list[tuple[np.ndarray, int]]) -> np.ndarray:
+    """Indices sorting by ``columns`` (values in [0, bound), most significant first): one
+    argsort of a combined int64 key (several times faster than ``np.lexsort``) when the
+    bounds' product fits, else ``np.lexsort``."""
+    size = 1
+    for _values, bound in columns:
+        size *= max(1, bound)
+    if size >= 1 << 62:
+        return np.lexsort([values for values, _bound in reversed(columns)])
+    code = np.zeros(len(columns[0][0]), dtype=np.int64)
+    for values, bound in columns:
+        code = code * max(1, bound) + values
+    return np.argsort(code, kind="stable")
 
 
 @contextmanager
@@ -205,7 +219,7 @@ def event_top_lists(ix: MatchIndex, producers: Iterable[int] | None = None,
     # are ordered by their ordinals (the same order as their ids).
     n_needs, n_prod, n_dist = len(ix.needs), len(lay.producer_ids), len(lay.distributor_ids)
     d_ord, p_ord = lay.n_dord[need], prod
-    order = ordering([(d_ord, n_dist), (p_ord, n_prod), (need, n_needs)])
+    order = _argsort([(d_ord, n_dist), (p_ord, n_prod), (need, n_needs)])
     need, score, rank, d_ord, p_ord = (x[order] for x in (need, score, rank, d_ord, p_ord))
     prod = lay.producer_id_arr[p_ord]
     dist = lay.distributor_id_arr[d_ord]
@@ -228,7 +242,7 @@ def event_top_lists(ix: MatchIndex, producers: Iterable[int] | None = None,
     def firsts(owner: np.ndarray, n_owner: int, other: np.ndarray, n_other: int,
                keep: np.ndarray) -> np.ndarray:
         idx = np.flatnonzero(keep)
-        idx = idx[ordering([(owner[idx], n_owner), (t_max - total[idx], t_max + 1),
+        idx = idx[_argsort([(owner[idx], n_owner), (t_max - total[idx], t_max + 1),
                             (other[idx], n_other)])]
         own = owner[idx]
         head = np.flatnonzero(np.r_[True, own[1:] != own[:-1]])
@@ -239,29 +253,32 @@ def event_top_lists(ix: MatchIndex, producers: Iterable[int] | None = None,
     chosen_d = firsts(pair_do, n_dist, pair_po, n_prod, kept(hide_d))
     chosen_p = firsts(pair_po, n_prod, pair_do, n_dist, kept(hide_p))
 
-    # 4. Match objects, each pair built once (a pair is often in both sides' lists), in
-    # one plain loop: at this point the time goes to Python objects and reasons.
+    # 4. Match objects, each pair built once, from the chosen pairs' (need, best) entries.
     chosen = np.union1d(chosen_d, chosen_p)
     lengths = ends[chosen] - starts[chosen]
-    e_end = np.cumsum(lengths)
-    entry = np.repeat(starts[chosen] - (e_end - lengths), lengths) + np.arange(int(e_end[-1]))
+    entry = np.repeat(starts[chosen] - np.r_[0, np.cumsum(lengths)[:-1]], lengths) \
+        + np.arange(int(lengths.sum()))
     e_need, e_score, e_rank = need[entry].tolist(), score[entry].tolist(), rank[entry].tolist()
-    bounds = np.r_[0, e_end].tolist()
-    products, needs = ix.products, ix.needs
-    made: list[Match] = []
+    e_end = np.cumsum(lengths).tolist()
+    where = dict(zip(chosen.tolist(), range(len(chosen)), strict=True))
+    pp_l, pd_l, total_l = pair_p[chosen].tolist(), pair_d[chosen].tolist(), \
+        total[chosen].tolist()
+    made: dict[int, Match] = {}
+
+    def match(x: int) -> Match:
+        m = made.get(x)
+        if m is None:
+            c = where[x]
+            per_need = [(e_need[y], (e_score[y], e_rank[y]))
+                        for y in range(e_end[c - 1] if c else 0, e_end[c])]
+            m = made[x] = ix._match(pp_l[c], pd_l[c], total_l[c], per_need)
+        return m
+
     with _gc_paused():
-        for c, (prod, dist, tot) in enumerate(zip(pair_p[chosen].tolist(),
-                                                  pair_d[chosen].tolist(),
-                                                  total[chosen].tolist(), strict=True)):
-            pairs = []
-            for y in range(bounds[c], bounds[c + 1]):
-                product, n = products[e_rank[y]], needs[e_need[y]]
-                s, reasons = explain(product, n)
-                assert s == e_score[y], (product, n, e_score[y], s)
-                pairs.append(PairMatch(product.id, n.id, s, tuple(reasons)))
-            made.append(Match(prod, dist, tot, tuple(pairs)))
-        for x in np.searchsorted(chosen, chosen_d).tolist():
-            top_p[made[x].distributor_id].append(made[x])
-        for x in np.searchsorted(chosen, chosen_p).tolist():
-            top_d[made[x].producer_id].append(made[x])
+        for x in chosen_d.tolist():
+            m = match(x)
+            top_p[m.distributor_id].append(m)
+        for x in chosen_p.tolist():
+            m = match(x)
+            top_d[m.producer_id].append(m)
     return EventTopLists(top_p, top_d)

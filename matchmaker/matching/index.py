@@ -20,7 +20,6 @@ from dataclasses import dataclass, field
 from matchmaker.matching import topk
 from matchmaker.matching.batch import EventTopLists, event_top_lists
 from matchmaker.matching.layout import INF, Layout, ancestry
-from matchmaker.matching.results import Match, PairMatch
 from matchmaker.matching.scoring import (
     CAPACITY,
     PRICE,
@@ -28,6 +27,7 @@ from matchmaker.matching.scoring import (
     SPECIFICITY,
     NeedRecord,
     ProductRecord,
+    Reason,
     capacity_points,
     explain,
     normalise_unit,
@@ -35,6 +35,26 @@ from matchmaker.matching.scoring import (
 )
 
 _SPEC = SPECIFICITY + (SPECIFICITY[-1],) * 64
+
+
+@dataclass(frozen=True, slots=True)  # slots: no per-instance dict (see scoring._r)
+class PairMatch:
+    """The best product of the producer for one need of the distributor, and why."""
+
+    product_id: int
+    need_id: int
+    score: int
+    reasons: tuple[Reason, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """A suggested producer × distributor pair; ``score`` is the sum of ``pairs`` scores."""
+
+    producer_id: int
+    distributor_id: int
+    score: int
+    pairs: tuple[PairMatch, ...]
 
 
 @dataclass
@@ -96,7 +116,7 @@ class MatchIndex:
             lo, _hi = self.distributor_range.get(dist, (r, r))
             self.distributor_range[dist] = (lo, r + 1)
 
-        self.layout = Layout(self)  # arrays; per-path producer tables on first query
+        self.layout = Layout(self)  # arrays, per-path producer tables
         return self
 
     def restricted(self, producers: Iterable[int] | None = None,
@@ -148,27 +168,24 @@ class MatchIndex:
 
     def _best(self, prod: int, ni: int) -> tuple[int, int] | None:
         """(score, rank) of the producer's best product for need ``ni`` (lowest rank on
-        ties), or None; see :meth:`_best_at`."""
-        return self._best_at(self.layout.producer_ord[prod], ni)
-
-    def _best_at(self, o: int, ni: int) -> tuple[int, int] | None:
-        """:meth:`_best` of the producer of ordinal ``o``, by random access: for each of
-        the need's paths, the producer's row of the path's table (found by bisection), its
-        products best key first, stopping once no further one can reach the best found
-        (key + the most the rest of a score can add). The hot loop of every query: what
-        it reads is bound to local names first."""
-        lay = self.layout.for_queries()
-        trace = self.trace
-        if trace is not None:
-            trace.examined.add((lay.producer_ids[o], self.n_dist[ni]))
+        ties): for each of the need's paths, the producer's row of the path's table (found
+        by bisection), its products best key first, stopping once no further one can reach
+        the best found (key + the most the rest of a score can add)."""
+        if self.trace is not None:
+            self.trace.examined.add((prod, self.n_dist[ni]))
+        lay = self.layout
         paths = lay.n_paths[ni]
         if lay.n_never_l[ni] or not paths:
             return None
+        o = lay.producer_ord[prod]
         rs, ro, rbits = self.n_rstars[ni], self.n_rother[ni], lay.n_rbits_l[ni]
         provs, unit, mm = self.n_provs[ni], self.n_unit[ni], self.n_mm[ni]
+        vol, target = self.n_vol[ni], self.n_target[ni]
         slack = PROVINCE + (CAPACITY + PRICE if unit is not None else mm)
         tab_ord, tab_off, start = lay.tab_ord_l, lay.tab_off_l, lay.row_start_l
         ranks, keys = lay.row_ranks_l, lay.row_keys_l
+        p_stars, p_other, p_prov, p_unit = self.p_stars, self.p_other, self.p_prov, self.p_unit
+        trace, several = self.trace, len(paths) > 1
         best_s, best_r = -1, -1
         for c in paths:
             lo, hi = tab_off[c], tab_off[c + 1]
@@ -181,23 +198,24 @@ class MatchIndex:
                 s = keys[i]
                 if s + slack < best_s:
                     break
-                # self.score(r, ni), with the key under this path: under another of the
-                # need's paths the product may score more, and is then found there with
-                # that score (its entry there is kept)
                 r = ranks[i]
-                if rs and self.p_stars[r] < rs or ro and not ro <= self.p_other[r]:
-                    continue
-                if trace is not None:
-                    trace.scored.add((self.p_id[r], self.n_id[ni]))
-                provs_ok = not provs or self.p_prov[r] in provs
-                s += PROVINCE if provs_ok else 0
-                if unit is None or self.p_unit[r] != unit:
-                    s += mm
-                else:
-                    vol, target = self.n_vol[ni], self.n_target[ni]
-                    s += CAPACITY if vol is None else capacity_points(self.p_cap[r], vol)
-                    s += PRICE if target is None else price_points(
-                        self.p_pmin[r], self.p_pmax[r], target)
+                if several:  # the product's closest path may be another of the need's
+                    s = self.score(r, ni)
+                    if s is None:
+                        continue
+                else:  # self.score(r, ni) inlined (the hot loop of every query)
+                    if rs and p_stars[r] < rs or ro and not ro <= p_other[r]:
+                        continue
+                    if trace is not None:
+                        trace.scored.add((self.p_id[r], self.n_id[ni]))
+                    if not provs or p_prov[r] in provs:
+                        s += PROVINCE
+                    if unit is None or p_unit[r] != unit:
+                        s += mm
+                    else:
+                        s += CAPACITY if vol is None else capacity_points(self.p_cap[r], vol)
+                        s += PRICE if target is None else price_points(
+                            self.p_pmin[r], self.p_pmax[r], target)
                 if s > best_s or (s == best_s and r < best_r):
                     best_s, best_r = s, r
         return None if best_r < 0 else (best_s, best_r)

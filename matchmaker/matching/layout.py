@@ -41,7 +41,7 @@ FIGURE_MAX = 1 << 50
 KIND_BITS = 62
 #: How many entries before it an entry is compared with when looking for one that makes
 #: it useless (:meth:`Layout._dominated`): a bounded cost; missing one only keeps it.
-DOMINANCE_WINDOW = 8
+DOMINANCE_WINDOW = 16
 SPEC = np.array(SPECIFICITY + (SPECIFICITY[-1],) * 64, dtype=np.int64)
 
 
@@ -88,27 +88,6 @@ def _figures(values: list, none: int) -> tuple[np.ndarray, bool]:
     return arr, bool(((figures >= 0) & (figures <= FIGURE_MAX)).all())
 
 
-def ordering(columns: list[tuple[np.ndarray, int]]) -> np.ndarray:
-    """Indices sorting rows by ``columns`` — (values in [0, bound), bound) pairs, most
-    significant first — whose combinations are all distinct: one argsort of a combined
-    int64 key (distinct keys: any sort gives the one order, and numpy's default sort of
-    int64 is several times faster than a stable one or ``np.lexsort``), or ``np.lexsort``
-    when the key would not fit."""
-    size = 1
-    for _values, bound in columns:
-        size *= max(1, bound)
-    if size >= 1 << 62:
-        return np.lexsort([values for values, _bound in reversed(columns)])
-    code = np.zeros(len(columns[0][0]), dtype=np.int64)
-    for values, bound in columns:
-        code = code * max(1, bound) + values
-    return np.argsort(code)
-
-
-#: Keys (specificity + quality) are below this: ``KEY_MAX - key`` sorts keys descending.
-KEY_MAX = 128
-
-
 def _groups(sorted_keys: np.ndarray) -> np.ndarray:
     """Start positions of the runs of equal values in a sorted array."""
     if not len(sorted_keys):
@@ -135,7 +114,7 @@ class Layout:
         self._products(ix)
         self._needs(ix)
         self._paths(ix)
-        self._n_cats = ix.n_cats  # for _needs_at, on first use
+        self._needs_at(ix)
 
     # --------------------------------------------------------------- records
     def _products(self, ix) -> None:
@@ -243,42 +222,22 @@ class Layout:
         return e_path, e_rank, e_key
 
     def _paths(self, ix) -> None:
-        """Entries, and the products under each path."""
+        """Entries, products under each path, producer tables and their unit summaries."""
         e_path, e_rank, e_key = self._entries(ix)
-        n_paths = len(self.paths)
+        n_paths, n_prod = len(self.paths), max(1, len(self.producer_ids))
+        n_units = max(1, len(self.unit_codes))
         # Entries by (path, rank) — and so by (path, producer) — without useless ones.
-        n_p = max(1, len(ix.products))
-        order = ordering([(e_path, n_paths), (e_rank, n_p)])
+        order = np.argsort(e_path * max(1, len(ix.products)) + e_rank, kind="stable")
         e_path, e_rank, e_key = e_path[order], e_rank[order], e_key[order]
         keep = ~self._dominated(e_path, e_rank, e_key)
         e_path, e_rank, e_key = e_path[keep], e_rank[keep], e_key[keep]
         self.under_rank, self.under_key = e_rank, e_key
         self.under_off = _offsets(e_path, n_paths)
-        self._n_needs = len(ix.needs)
-        self._ready = False
-
-    def for_queries(self) -> Layout:
-        """The layout with what the top-k queries read (producer tables, rows, unit
-        summaries, needs per path) built, on first use: an event's batch of lists never
-        needs them, and an event's index is built for it."""
-        if not self._ready:
-            self._tables()
-            self._needs_at()
-            self._ready = True  # last: another thread may build them meanwhile, the same
-        return self
-
-    def _tables(self) -> None:
-        """Producer tables, each row's products by key, and the unit summaries."""
-        e_rank, e_key = self.under_rank, self.under_key
-        n_paths, n_prod = len(self.paths), max(1, len(self.producer_ids))
-        n_units, n_p = max(1, len(self.unit_codes)), max(1, len(self.p_ord))
-        e_path = np.repeat(np.arange(n_paths, dtype=np.int64), np.diff(self.under_off))
 
         # Producer tables: one row per (path, producer), rows in (path, ordinal) order.
         e_ord = self.p_ord[e_rank]
         starts = _groups(e_path * n_prod + e_ord)
         self.tab_ord, self.tab_path = e_ord[starts], e_path[starts]
-        self.tab_prov = self.prod_prov[self.tab_ord]
         self.tab_off = _offsets(self.tab_path, n_paths)
         if len(starts):
             self.tab_key = np.maximum.reduceat(e_key, starts)
@@ -288,16 +247,14 @@ class Layout:
             self.tab_key = self.tab_stars = self.tab_certs = e_key
         e_row = np.repeat(np.arange(len(starts)), np.diff(np.r_[starts, len(e_rank)]))
         # A producer's rows, in (ordinal, path) order.
-        self.prod_row = ordering([(self.tab_ord, n_prod), (np.arange(len(starts)),
-                                                           max(1, len(starts)))])
+        self.prod_row = np.argsort(self.tab_ord, kind="stable")
         self.prod_row_off = _offsets(self.tab_ord[self.prod_row], n_prod)
 
         # Each row's products in (−key, rank) order, for _best: Python sequences (read one
         # item at a time), and tuples, not lists: the cyclic garbage collector untracks a
         # tuple of ints after one pass but walks every item of a list at every full
         # collection (millions of items with a platform index).
-        best = ordering([(e_row, max(1, len(starts))), (KEY_MAX - e_key, KEY_MAX + 1),
-                         (e_rank, n_p)])
+        best = np.lexsort((e_rank, -e_key, e_row))
         self.row_ranks_l = tuple(e_rank[best].tolist())
         self.row_keys_l = tuple(e_key[best].tolist())
         self.row_start_l = tuple(np.r_[starts, len(e_rank)].tolist())
@@ -306,29 +263,26 @@ class Layout:
         self.tab_stars_l = tuple(self.tab_stars.tolist())
         self.tab_certs_l = tuple(self.tab_certs.tolist())
 
-        # Unit summaries: per (row, unit) the largest capacity, the lowest lowest price and
-        # the lowest highest price, in (row, unit) order (producer side) and in (path,
-        # unit, row) order (distributor side, :meth:`unit_rows`).
+        # Unit summaries: per (row, unit) the largest capacity and the lowest price, in
+        # (row, unit) order (producer side) and in (path, unit, row) order (distributor
+        # side, :meth:`unit_rows`).
         has = self.p_unit[e_rank] >= 0
         u_row, ranks = e_row[has], e_rank[has]
         u_unit = self.p_unit[ranks]
-        order = np.argsort(u_row * n_units + u_unit)  # (ties: any order)
+        order = np.argsort(u_row * n_units + u_unit, kind="stable")
         u_row, u_unit, ranks = u_row[order], u_unit[order], ranks[order]
         runs = _groups(u_row * n_units + u_unit)
         if len(runs):
             self.ru_cap = np.maximum.reduceat(self.p_cap[ranks], runs)
             self.ru_pmin = np.minimum.reduceat(self.p_pmin[ranks], runs)
-            self.ru_high = np.minimum.reduceat(self.p_high[ranks], runs)
         else:
-            self.ru_cap = self.ru_pmin = self.ru_high = ranks
+            self.ru_cap = self.ru_pmin = ranks
         self.ru_row, self.ru_unit = u_row[runs], u_unit[runs]
         self.ru_off = _offsets(self.ru_row, len(starts))
-        by_path = ordering([(self.tab_path[self.ru_row], max(1, n_paths)),
-                            (self.ru_unit, n_units), (self.ru_row, max(1, len(starts)))])
+        by_path = np.lexsort((self.ru_row, self.ru_unit, self.tab_path[self.ru_row]))
         self.pu_row = self.ru_row[by_path]
         self.pu_key = (self.tab_path[self.pu_row] * n_units + self.ru_unit[by_path])
         self.pu_cap, self.pu_pmin = self.ru_cap[by_path], self.ru_pmin[by_path]
-        self.pu_high = self.ru_high[by_path]
 
     def _dominated(self, e_path: np.ndarray, e_rank: np.ndarray,
                    e_key: np.ndarray) -> np.ndarray:
@@ -345,10 +299,8 @@ class Layout:
         :data:`DOMINANCE_WINDOW` entries before it."""
         if not len(e_rank):
             return np.zeros(0, dtype=bool)
-        n_rows = max(1, len(self.paths)) * max(1, len(self.producer_ids))
         row = e_path * max(1, len(self.producer_ids)) + self.p_ord[e_rank]
-        order = ordering([(row, n_rows), (KEY_MAX - e_key, KEY_MAX + 1),
-                          (e_rank, max(1, len(self.p_ord)))])
+        order = np.lexsort((e_rank, -e_key, row))
         rank, row = e_rank[order], row[order]
         stars, certs, prov = self.p_stars[rank], self.p_certs[rank], self.p_prov[rank]
         unit, cap = self.p_unit[rank], self.p_cap[rank]
@@ -365,16 +317,16 @@ class Layout:
         out[order] = dom
         return out
 
-    def _needs_at(self) -> None:
+    def _needs_at(self, ix) -> None:
         """Need ranks listing each path among their categories, and per need the ids of
         its paths that some product is under (``n_paths``)."""
         path_id = self.path_id
         self.n_paths = tuple([tuple(c for p in cats if (c := path_id.get(p)) is not None)
-                              for cats in self._n_cats])
+                              for cats in ix.n_cats])
         e_need = np.repeat(np.arange(len(self.n_paths), dtype=np.int64),
                            [len(x) for x in self.n_paths])
         e_path = np.array([c for x in self.n_paths for c in x], dtype=np.int64)
-        order = ordering([(e_path, max(1, len(self.paths))), (e_need, max(1, self._n_needs))])
+        order = np.argsort(e_path * max(1, len(ix.needs)) + e_need, kind="stable")
         self.needs_rank = e_need[order]
         self.needs_off = _offsets(e_path[order], len(self.paths))
 
@@ -387,13 +339,12 @@ class Layout:
         a, b = self.under_off[c], self.under_off[c + 1]
         return self.under_rank[a:b], self.under_key[a:b]
 
-    def unit_rows(self, c: int, unit: int) -> tuple[np.ndarray, ...]:
+    def unit_rows(self, c: int, unit: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Of path id ``c``'s table, the positions of the rows with products in ``unit``,
-        and their largest capacity, lowest lowest price and lowest highest price there."""
+        and their largest capacity and lowest price there."""
         key = c * max(1, len(self.unit_codes)) + unit
         a, b = np.searchsorted(self.pu_key, (key, key + 1))
-        return (self.pu_row[a:b] - self.tab_off_l[c], self.pu_cap[a:b], self.pu_pmin[a:b],
-                self.pu_high[a:b])
+        return self.pu_row[a:b] - self.tab_off[c], self.pu_cap[a:b], self.pu_pmin[a:b]
 
     def row_range(self, row: int) -> range:
         """Indexes into ``row_ranks_l`` / ``row_keys_l`` of one table row's products."""

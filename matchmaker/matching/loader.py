@@ -347,9 +347,8 @@ def catalogue(today: date | None = None) -> Catalogue:
     with _lock:
         built = _cache.get(key)  # another thread may have built this version meanwhile
         if built is None or built.version != version:
-            index = MatchIndex.build(got.products, got.needs)
-            index.layout.for_queries()  # pages query it: build it all now, under the lock
-            built = Catalogue(version, index, got.organisations, got.categories)
+            built = Catalogue(version, MatchIndex.build(got.products, got.needs),
+                              got.organisations, got.categories)
             _cache[key] = built
         return built
 
@@ -412,7 +411,6 @@ def event_index(cat: Catalogue, participants: list[Participant]) -> MatchIndex:
         lo, hi = ix.distributor_range.get(org_id, (0, 0))
         needs += [n for n in ix.needs[lo:hi] if not offered or n.id in offered]
     built = MatchIndex.build(products, needs)
-    built.layout.for_queries()  # for the participants' pages
     with _lock:
         _event_cache[key] = built
         while len(_event_cache) > EVENT_CACHE_SIZE:

@@ -332,14 +332,13 @@ def explain(product: ProductRecord, need: NeedRecord) -> tuple[int, list[Reason]
         total += CAPACITY
     elif same_unit:
         capacity = product.monthly_capacity
-        # (capacity and price reasons are made, not shared: their figures are nearly
-        # unique to each pair, and a cache of them would only churn)
         if capacity is None:
-            reasons.append(Reason("capacity_unknown", 0, (("volume", volume), ("unit", unit))))
+            reasons.append(_interned("capacity_unknown", 0, (("volume", volume),
+                                                             ("unit", unit))))
         else:
             points = capacity_points(capacity, volume)
             total += points
-            reasons.append(Reason(
+            reasons.append(_interned(
                 "capacity_meets" if points == CAPACITY else "capacity_partial", points,
                 (("capacity", capacity), ("volume", volume), ("unit", unit))))
     if target is None:
@@ -348,14 +347,14 @@ def explain(product: ProductRecord, need: NeedRecord) -> tuple[int, list[Reason]
     elif same_unit:
         price_min, price_max = product.price_min_vnd, product.price_max_vnd
         if price_min is None:
-            reasons.append(Reason("price_unknown", 0, (("target", target), ("unit", unit))))
+            reasons.append(_interned("price_unknown", 0, (("target", target), ("unit", unit))))
         else:
             high = price_max if price_max is not None else price_min
             code = ("price_within" if high <= target else
                     "price_straddles" if price_min <= target else "price_above")
             points = price_points(price_min, price_max, target)
             total += points
-            reasons.append(Reason(code, points, (
+            reasons.append(_interned(code, points, (
                 ("price_min", price_min), ("price_max", price_max), ("target", target),
                 ("unit", unit))))
     return total, reasons

@@ -13,7 +13,7 @@ Both work the same way, in two steps:
    Each term is at least the best score of any of the producer's products it stands for,
    so the bound is at least the pair score.
 2. **Exact scores in bound order.** Counterparts are scored exactly (per need, the
-   producer's best product by random access, :meth:`MatchIndex._best_at`) in (bound desc,
+   producer's best product by random access, :meth:`MatchIndex._best`) in (bound desc,
    id asc) order, keeping the k best by (score desc, id asc). Reading stops when the next
    bound ranks below the k-th best: every counterpart not yet scored totals at most its
    bound, and at an equal total has a larger id, so none could enter.
@@ -35,47 +35,26 @@ import numpy as np
 from matchmaker.matching.scoring import CAPACITY, PRICE, PRICE_STRADDLE, PROVINCE
 
 if TYPE_CHECKING:
-    from matchmaker.matching.index import MatchIndex
-    from matchmaker.matching.results import Match
+    from matchmaker.matching.index import Match, MatchIndex
 
 #: The bound of a same-unit product when the figures are out of the safe int64 range
 #: (``Layout.figures_ok`` false): large enough that such pairs are all scored exactly.
 UNBOUNDED = 1 << 30
 
 
-def unit_points(cap, pmin, high, vol, vol_known, target, target_known, figures_ok: bool):
-    """Upper bound of the same-unit capacity + price points of a set of products, from
-    their largest capacity ``cap`` (−1: none stated), lowest lowest price ``pmin`` and
-    lowest highest price ``high`` (INF: none stated), elementwise over numpy arrays or
-    scalars; ``*_known`` false: the need leaves the criterion open. Capacity points are
-    exact for the largest capacity; price points are 20 when some product's whole range
-    is within the target, else 15 when some product's range starts within it, else what
-    the lowest price above it earns — each at least any one product's points. With
-    ``figures_ok`` false (figures beyond the int64 arithmetic) it is :data:`UNBOUNDED`."""
+def unit_points(cap, pmin, vol, vol_known, target, target_known, figures_ok: bool):
+    """Upper bound of the same-unit capacity + price points, elementwise (numpy arrays or
+    scalars): exact capacity points, price points from the lowest price alone (as
+    :func:`matchmaker.matching.scoring.price_bound`). Capacity −1 and price ``INF`` mean
+    "not stated"; ``*_known`` false means the need leaves the criterion open."""
     if not figures_ok:
         return np.full(np.broadcast(cap, pmin, vol, target).shape, UNBOUNDED, dtype=np.int64)
     cap_pts = np.where(cap >= vol, CAPACITY, CAPACITY * np.maximum(cap, 0) // np.maximum(vol, 1))
     cap_pts = np.where(vol_known, cap_pts, CAPACITY)
     t = np.maximum(target, 1)  # (a target of 0 is handled below; no division by zero)
     above = np.maximum(0, PRICE_STRADDLE - (30 * (np.minimum(pmin, 2 * t) - t) + t - 1) // t)
-    price = np.where(high <= target, PRICE, np.where(
-        pmin <= target, PRICE_STRADDLE, np.where(target > 0, above, 0)))
+    price = np.where(pmin <= target, PRICE, np.where(target > 0, above, 0))
     return cap_pts + np.where(target_known, price, PRICE)
-
-
-def _unit_points_for(cap, pmin, high, vol: int | None, target: int | None):
-    """:func:`unit_points` for one need's figures (fewer array operations)."""
-    cap_pts = CAPACITY if vol is None else np.where(
-        cap >= vol, CAPACITY, CAPACITY * np.maximum(cap, 0) // max(vol, 1))
-    if target is None:
-        return cap_pts + PRICE
-    if target > 0:
-        above = np.maximum(0, PRICE_STRADDLE - (
-            30 * (np.minimum(pmin, 2 * target) - target) + target - 1) // target)
-    else:
-        above = 0
-    return cap_pts + np.where(high <= target, PRICE,
-                              np.where(pmin <= target, PRICE_STRADDLE, above))
 
 
 def _in_bound_order(bound: np.ndarray, chunk: int) -> Iterator[tuple[int, int]]:
@@ -110,7 +89,7 @@ def _keep(bound: np.ndarray, ord_of: dict[int, int], exclude: Iterable[int],
         bound[~mask] = 0
 
 
-def _best_k(bound: np.ndarray, ids: list[int], k: int,
+def _best_k(ix: MatchIndex, bound: np.ndarray, ids: list[int], k: int,
             exact) -> list[tuple[int, int, list]]:
     """Step 2: the k best (total, id, per-need results) by exact scores read in bound
     order; ``exact(id, ordinal)`` returns (total, [(need rank, (score, rank) | None), …])."""
@@ -135,29 +114,28 @@ def _best_k(bound: np.ndarray, ids: list[int], k: int,
 
 def _producer_bounds(ix: MatchIndex, ni: int, c: int) -> tuple[np.ndarray, np.ndarray]:
     """(producer ordinals, bounds) of need ``ni`` over the producer table of path id ``c``."""
-    lay = ix.layout.for_queries()
-    a, b = lay.tab_off_l[c], lay.tab_off_l[c + 1]
+    lay = ix.layout
+    a, b = lay.tab_off[c], lay.tab_off[c + 1]
+    ords = lay.tab_ord[a:b]
+    bound = lay.tab_key[a:b] + PROVINCE * lay.n_prov_ok[ni][lay.prod_prov[ords]]
     mm = ix.n_mm[ni]
-    bound = lay.tab_key[a:b] + mm
-    if ix.n_provs[ni]:
-        bound += PROVINCE * lay.n_prov_ok[ni][lay.tab_prov[a:b]]
-    else:
-        bound += PROVINCE
     unit = lay.n_unit_l[ni]
-    if unit >= 0:  # rows with products in the need's unit may earn more than ``mm``
-        pos, cap, pmin, high = lay.unit_rows(c, unit)
-        if len(pos):
-            if lay.figures_ok:
-                pts = _unit_points_for(cap, pmin, high, ix.n_vol[ni], ix.n_target[ni])
-            else:
-                pts = UNBOUNDED
-            bound[pos] += np.maximum(pts - mm, 0)
+    pos, cap, pmin = lay.unit_rows(c, unit) if unit >= 0 else (None, None, None)
+    if pos is None or not len(pos):
+        bound += mm
+    else:
+        vol, target = ix.n_vol[ni], ix.n_target[ni]
+        pts = unit_points(cap, pmin, vol or 0, vol is not None, target or 0,
+                          target is not None, lay.figures_ok)
+        extra = np.full(b - a, mm, dtype=np.int64)
+        extra[pos] = np.maximum(pts, mm)
+        bound += extra
     rs, rbits = ix.n_rstars[ni], lay.n_rbits_l[ni]
     if rs:
         bound[lay.tab_stars[a:b] < rs] = 0
     if rbits:
         bound[(lay.tab_certs[a:b] & rbits) != rbits] = 0
-    return lay.tab_ord[a:b], bound
+    return ords, bound
 
 
 def producer_bounds(ix: MatchIndex, distributor_id: int
@@ -166,7 +144,7 @@ def producer_bounds(ix: MatchIndex, distributor_id: int
     of its needs covers a product that could qualify); and which of the needs may cover
     each producer (bit i: need rank lo + i), or None when it has more needs than bits."""
     lo, hi = ix.distributor_range.get(distributor_id, (0, 0))
-    lay = ix.layout.for_queries()
+    lay = ix.layout
     bound = np.zeros(len(lay.producer_ids), dtype=np.int64)
     cover = np.zeros(len(bound), dtype=np.int64) if hi - lo <= 62 else None
     for ni in range(lo, hi):
@@ -195,22 +173,22 @@ def top_producers(ix: MatchIndex, distributor_id: int, k: int = 10,
     lo, hi = ix.distributor_range.get(distributor_id, (0, 0))
     if k <= 0 or lo == hi or not ix.products:
         return []
-    lay = ix.layout.for_queries()
+    lay = ix.layout
     bound, cover = producer_bounds(ix, distributor_id)
     _keep(bound, lay.producer_ord, exclude, only)
-    best_at, needs = ix._best_at, range(lo, hi)
+    all_needs = range(lo, hi)
 
-    def exact(_prod: int, o: int) -> tuple[int, list]:
+    def exact(prod: int, o: int) -> tuple[int, list]:
         if cover is None:
-            per_need = [(ni, best_at(o, ni)) for ni in needs]
+            per_need = [(ni, ix._best(prod, ni)) for ni in all_needs]
         else:  # random access only for the needs that may cover the producer
             bits = int(cover[o])
-            per_need = [(ni, best_at(o, ni) if bits >> (ni - lo) & 1 else None)
-                        for ni in needs]
+            per_need = [(ni, ix._best(prod, ni) if bits >> (ni - lo) & 1 else None)
+                        for ni in all_needs]
         return sum(res[0] for _ni, res in per_need if res is not None), per_need
 
     return [ix._match(prod, distributor_id, total, per_need)
-            for total, prod, per_need in _best_k(bound, lay.producer_ids, k, exact)]
+            for total, prod, per_need in _best_k(ix, bound, lay.producer_ids, k, exact)]
 
 
 # --------------------------------------------------------------------- producer side
@@ -219,7 +197,7 @@ def _need_bounds(ix: MatchIndex, producer_id: int) -> np.ndarray:
     """Per need rank, a bound of the producer's best score for it (0: not covered): the
     producer's table rows (one per path it has products under) against the needs listing
     each row's path, all at once."""
-    lay = ix.layout.for_queries()
+    lay = ix.layout
     o = lay.producer_ord[producer_id]
     best = np.zeros(len(ix.needs), dtype=np.int64)
     rows = lay.prod_row[lay.prod_row_off[o]:lay.prod_row_off[o + 1]]
@@ -234,11 +212,10 @@ def _need_bounds(ix: MatchIndex, producer_id: int) -> np.ndarray:
     bound = lay.tab_key[row] + PROVINCE * lay.n_prov_ok[needs, lay.prod_prov[o]]
     mm = lay.n_mm[needs]
     extra = mm.copy()
-    # per (row, unit) the largest capacity and lowest prices, looked up by the needs' units
+    # the largest capacity and lowest price per (row, unit), looked up by the needs' units
     n_units = max(1, len(lay.unit_codes))
     caps = np.full((len(rows), n_units), -2, dtype=np.int64)  # −2: no product in the unit
     prices = np.zeros((len(rows), n_units), dtype=np.int64)
-    highs = np.zeros((len(rows), n_units), dtype=np.int64)
     u_counts = lay.ru_off[rows + 1] - lay.ru_off[rows]
     if u_counts.sum():
         u_local = np.repeat(np.arange(len(rows)), u_counts)
@@ -246,16 +223,14 @@ def _need_bounds(ix: MatchIndex, producer_id: int) -> np.ndarray:
             + np.arange(int(u_counts.sum()))
         caps[u_local, lay.ru_unit[at]] = lay.ru_cap[at]
         prices[u_local, lay.ru_unit[at]] = lay.ru_pmin[at]
-        highs[u_local, lay.ru_unit[at]] = lay.ru_high[at]
     n_unit = lay.n_unit[needs]
     same = n_unit >= 0
     same[same] = caps[local[same], n_unit[same]] != -2
     if same.any():
         sel = needs[same]
-        at = (local[same], n_unit[same])
-        pts = unit_points(caps[at], prices[at], highs[at], lay.n_vol[sel],
-                          lay.n_vol_known[sel], lay.n_target[sel], lay.n_target_known[sel],
-                          lay.figures_ok)
+        pts = unit_points(caps[local[same], n_unit[same]], prices[local[same], n_unit[same]],
+                          lay.n_vol[sel], lay.n_vol_known[sel], lay.n_target[sel],
+                          lay.n_target_known[sel], lay.figures_ok)
         extra[same] = np.maximum(pts, mm[same])
     bound += extra
     rbits = lay.n_rbits[needs]
@@ -269,7 +244,7 @@ def _need_bounds(ix: MatchIndex, producer_id: int) -> np.ndarray:
 def distributor_bounds(ix: MatchIndex, producer_id: int) -> np.ndarray:
     """Per distributor ordinal, an upper bound of its pair score with the producer (0: none
     of its needs covers a product of the producer that could qualify)."""
-    lay = ix.layout.for_queries()
+    lay = ix.layout
     if producer_id not in lay.producer_ord:
         return np.zeros(len(lay.distributor_ids), dtype=np.int64)
     # (float weights: exact, the bounds being far below 2**53)
@@ -283,15 +258,14 @@ def top_distributors(ix: MatchIndex, producer_id: int, k: int = 10,
     """See :meth:`MatchIndex.top_distributors_for`."""
     if k <= 0 or producer_id not in ix.producer_range or not ix.needs:
         return []
-    lay = ix.layout.for_queries()
+    lay = ix.layout
     bound = distributor_bounds(ix, producer_id)
     _keep(bound, lay.distributor_ord, exclude, only)
-    o = lay.producer_ord[producer_id]
 
     def exact(dist: int, _o: int) -> tuple[int, list]:
         lo, hi = ix.distributor_range[dist]
-        found = [(ni, ix._best_at(o, ni)) for ni in range(lo, hi)]
+        found = [(ni, ix._best(producer_id, ni)) for ni in range(lo, hi)]
         return sum(res[0] for _ni, res in found if res is not None), found
 
     return [ix._match(producer_id, dist, total, found)
-            for total, dist, found in _best_k(bound, lay.distributor_ids, k, exact)]
+            for total, dist, found in _best_k(ix, bound, lay.distributor_ids, k, exact)]
