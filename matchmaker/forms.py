@@ -6,6 +6,7 @@ WTForms ships no Vietnamese catalogue, and Flask-WTF only looks there, so a buil
 where the messages listed below have Vietnamese translations.
 """
 
+from flask import flash
 from flask_babel import get_translations
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_ngettext as _ln
@@ -67,3 +68,11 @@ WTFORMS_MESSAGES = [
     _l("Not a valid decimal value."),
     _l("Not a valid float value."),
 ]
+
+
+def flash_form_errors(form) -> None:
+    """Flash every error of ``form`` (small forms posted from a page that is then shown
+    again by a redirect, so the errors cannot sit next to their fields)."""
+    for errors in form.errors.values():
+        for message in errors:
+            flash(str(message), "error")

@@ -5,6 +5,7 @@ A member of a third organisation gets **404** for someone else's MOU or contract
 existence does not leak); anonymous visitors are sent to log in by ``login_required``.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
@@ -13,9 +14,10 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from sqlalchemy.orm.exc import StaleDataError
 
 from matchmaker.catalogue import categories as cat
-from matchmaker.deals import queries
+from matchmaker.deals import queries, services
 from matchmaker.deals import rules as _rules  # noqa: F401  (registers the view/edit rules)
 from matchmaker.deals.forms import DEAL_ERRORS, deal_error_message, plain_volume
 from matchmaker.deals.labels import (
@@ -30,6 +32,7 @@ from matchmaker.deals.labels import (
     reason_text,
 )
 from matchmaker.deals.views import bp
+from matchmaker.extensions import db
 from matchmaker.organisations.models import Organisation, Side
 from matchmaker.permissions import can_view, is_staff
 from matchmaker.text import fold
@@ -133,6 +136,25 @@ def flash_stale() -> None:
     """Say that a status change was refused because the record changed meanwhile."""
     flash(_("Someone changed this record since you opened it, so nothing was changed. "
             "Check its current state below and try again."), "warning")
+
+
+def change_or_flash(change: Callable[[], object]) -> bool:
+    """Run ``change`` (a status change and its notifications); True when it went through.
+
+    A stale version (:class:`~matchmaker.deals.services.StaleEdit`, or SQLAlchemy's
+    ``StaleDataError`` at flush) or a change the rules refuse
+    (:class:`~matchmaker.deals.services.DealError`) rolls back and flashes why."""
+    try:
+        change()
+    except (services.StaleEdit, StaleDataError):
+        db.session.rollback()
+        flash_stale()
+        return False
+    except services.DealError as error:
+        db.session.rollback()
+        flash(deal_error_message(error.code), "error")
+        return False
+    return True
 
 
 # -- parties ------------------------------------------------------------------------------

@@ -35,8 +35,8 @@ from matchmaker.deals.models import ContractStatus, MouKind, MouStatus, SupplyCo
 from matchmaker.deals.pages import (
     PartyPlan,
     actor_organisation_id,
+    change_or_flash,
     deal_error,
-    flash_stale,
     forget_document,
     member_plan,
     resolve_parties,
@@ -47,6 +47,7 @@ from matchmaker.deals.pages import (
 )
 from matchmaker.deals.views import bp
 from matchmaker.extensions import db
+from matchmaker.forms import flash_form_errors
 from matchmaker.history import Subject, history
 from matchmaker.organisations.models import Side
 from matchmaker.permissions import is_staff
@@ -240,9 +241,7 @@ def contract_status(contract_id: int):
     back = redirect(url_for(".contract", contract_id=contract_id))
     form = ContractStatusForm()
     if not form.validate():
-        for errors in form.errors.values():
-            for message in errors:
-                flash(str(message), "error")
+        flash_form_errors(form)
         return back
     to_status = form.status.data
     if to_status not in {s.value for s in CONTRACT_ACTIONS}:
@@ -251,19 +250,15 @@ def contract_status(contract_id: int):
     ending = to_status in {s.value for s in ENDING}
     reason = form.reason.data or None
     mou_before = contract.mou.status if contract.mou is not None else None
-    try:
+
+    def change():
         services.change_contract_status(
             contract, to_status, current_user.id, expected_version=form.version.data,
             reason=reason if ending else None, note=form.note.data or None)
         notify.contract_changed(contract, to_status, actor_organisation_id(),
                                 reason if ending else form.note.data)
-    except (services.StaleEdit, StaleDataError):
-        db.session.rollback()
-        flash_stale()
-        return back
-    except services.DealError as error:
-        db.session.rollback()
-        flash(deal_error_message(error.code), "error")
+
+    if not change_or_flash(change):
         return back
     reopened = (mou_before == MouStatus.CONVERTED and contract.mou.status != mou_before)
     db.session.commit()

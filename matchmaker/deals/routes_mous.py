@@ -37,8 +37,8 @@ from matchmaker.deals.pages import (
     PartyPlan,
     actor_organisation_id,
     add_error,
+    change_or_flash,
     deal_error,
-    flash_stale,
     forget_document,
     member_plan,
     ocop_choices,
@@ -51,6 +51,7 @@ from matchmaker.deals.pages import (
 from matchmaker.deals.views import bp
 from matchmaker.events.models import Event
 from matchmaker.extensions import db
+from matchmaker.forms import flash_form_errors
 from matchmaker.history import Subject, history
 from matchmaker.meetings import rules as _meeting_rules  # noqa: F401  (meeting view rule)
 from matchmaker.meetings.models import MeetingStatus
@@ -332,18 +333,17 @@ def mou_status(mou_id: int):
     back = redirect(url_for(".mou", mou_id=mou_id))
     form = MouStatusForm()
     if not form.validate():
-        for errors in form.errors.values():
-            for message in errors:
-                flash(str(message), "error")
+        flash_form_errors(form)
         return back
     to_status = form.status.data
     if to_status not in {s.value for s in MOU_ACTIONS}:
-        flash(_("This status change is not possible from the current status."), "error")
+        flash(deal_error_message("transition"), "error")
         return back
     before = mou.status
     closing = to_status in (MouStatus.LAPSED, MouStatus.CANCELLED)
     reason, text = form.reason.data or None, form.reason_text.data or None
-    try:
+
+    def change():
         services.change_mou_status(
             mou, to_status, current_user.id, expected_version=form.version.data,
             reason=reason if closing else None, reason_text=text if closing else None,
@@ -351,13 +351,8 @@ def mou_status(mou_id: int):
         action = "revived" if before == MouStatus.LAPSED else to_status
         note = (lambda: reason_text(reason, text)) if closing else form.note.data
         notify.mou_changed(mou, action, actor_organisation_id(), note)
-    except (services.StaleEdit, StaleDataError):
-        db.session.rollback()
-        flash_stale()
-        return back
-    except services.DealError as error:
-        db.session.rollback()
-        flash(deal_error_message(error.code), "error")
+
+    if not change_or_flash(change):
         return back
     db.session.commit()
     flash(_("The MOU's status is changed. The other organisation has been told.")

@@ -33,6 +33,7 @@ from flask_login import current_user, login_required
 from matchmaker.events.models import Event, Registration
 from matchmaker.events.participants import Page
 from matchmaker.extensions import db
+from matchmaker.forms import flash_form_errors
 from matchmaker.matching import loader, services
 from matchmaker.matching.forms import EXCLUSION_REASON_LABELS, ExcludeForm, PairForm
 from matchmaker.matching.reasons import fit_percent, pair_lines
@@ -180,9 +181,7 @@ def _member_decision(undo: bool):
     organisation = _organisation()
     form = PairForm()
     if not form.validate_on_submit():
-        for errors in form.errors.values():
-            for message in errors:
-                flash(str(message), "error")
+        flash_form_errors(form)
         return _back(".suggestions")
     side = _side_of(organisation.id, form)
     event_id = form.event_id.data
