@@ -83,6 +83,28 @@ _QUANTITY_RE = re.compile(r"[0-9]+|[0-9]{1,3}(?:\.[0-9]{3})+|[0-9]{1,3}(?:,[0-9]
 MAX_QUANTITY = 2**31 - 1  # INTEGER columns
 
 
+def hs_categories_of(field) -> list:
+    """The HS categories a field of typed codes names ("0901, 2103"), in the order typed;
+    normalises the field's text. HS 2022 codes of 2, 4 or 6 digits.
+
+    Raises:
+        ValidationError: a code that is not 2, 4 or 6 digits, or not in HS 2022.
+    """
+    try:
+        codes = cat.split_hs_codes(field.data)
+    except cat.HSCodeError as error:
+        raise ValidationError(_l(
+            "“%(value)s” is not an HS code: use 2, 4 or 6 digits, e.g. 0901.",
+            value=error.value)) from None
+    found = cat.hs_categories(codes)
+    unknown = [code for code in codes if code not in found]
+    if unknown:
+        raise ValidationError(_l("These HS codes do not exist in HS 2022: %(codes)s.",
+                                 codes=", ".join(unknown)))
+    field.data = ", ".join(codes)
+    return [found[code] for code in codes]
+
+
 def unit_label(unit: str | None) -> str:
     """The unit in the user's language (``"chai"`` -> "bottle" in English); unknown units,
     e.g. from an import, are shown as stored."""
@@ -394,20 +416,8 @@ class NeedForm(FlaskForm):
         return form
 
     def validate_hs_codes(self, field) -> None:
-        self.hs_categories = []
-        try:
-            codes = cat.split_hs_codes(field.data)
-        except cat.HSCodeError as error:
-            raise ValidationError(_l(
-                "“%(value)s” is not an HS code: use 2, 4 or 6 digits, e.g. 0901.",
-                value=error.value)) from None
-        found = cat.hs_categories(codes)
-        unknown = [code for code in codes if code not in found]
-        if unknown:
-            raise ValidationError(_l("These HS codes do not exist in HS 2022: %(codes)s.",
-                                     codes=", ".join(unknown)))
-        field.data = ", ".join(codes)
-        self.hs_categories = [found[code] for code in codes]
+        self.hs_categories = []  # stays empty when the codes are refused
+        self.hs_categories = hs_categories_of(field)
 
     def validate_unit(self, field) -> None:
         if self.monthly_volume.data and not field.data:

@@ -31,6 +31,7 @@ from matchmaker.catalogue.forms import (
     UNITS,
     MultiCheckbox,
     Select,
+    hs_categories_of,
 )
 from matchmaker.deals.labels import REASON_LABELS
 from matchmaker.deals.models import VOLUME, CloseReason, MouKind
@@ -305,20 +306,8 @@ class MouForm(_DealFields):
             raise ValidationError(DEAL_ERRORS["valid_before_signed"][1])
 
     def validate_hs_codes(self, field) -> None:
-        self.hs_categories = []
-        try:
-            codes = cat.split_hs_codes(field.data)
-        except cat.HSCodeError as error:
-            raise ValidationError(_l(
-                "“%(value)s” is not an HS code: use 2, 4 or 6 digits, e.g. 0901.",
-                value=error.value)) from None
-        found = cat.hs_categories(codes)
-        unknown = [code for code in codes if code not in found]
-        if unknown:
-            raise ValidationError(_l("These HS codes do not exist in HS 2022: %(codes)s.",
-                                     codes=", ".join(unknown)))
-        field.data = ", ".join(codes)
-        self.hs_categories = [found[code] for code in codes]
+        self.hs_categories = []  # stays empty when the codes are refused
+        self.hs_categories = hs_categories_of(field)
 
     def category_ids(self) -> list[int]:
         """The chosen OCOP categories and typed HS codes, as category ids."""
