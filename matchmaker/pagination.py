@@ -4,6 +4,9 @@ A page number like ``?page=99999999999999999999`` would overflow SQLite's 64-bit
 (and PostgreSQL's) and turn into a server error; these helpers clamp or refuse it first.
 """
 
+from dataclasses import dataclass, field
+from math import ceil
+
 from flask import request
 from werkzeug.routing import IntegerConverter
 
@@ -33,3 +36,26 @@ def int_arg(name: str, default: int, minimum: int = 1, maximum: int = MAX_PAGE) 
 def page_arg() -> int:
     """The ``page`` query parameter, 1 to :data:`MAX_PAGE` (default 1)."""
     return int_arg("page", 1)
+
+
+@dataclass
+class Page:
+    """One page of a list: ``items`` and the numbers the pager macro needs
+    (``templates/_macros/pagination.html``); ``pages`` is at least 1."""
+
+    items: list
+    page: int
+    per_page: int
+    total: int
+    pages: int = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.pages = max(1, ceil(self.total / self.per_page))
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages

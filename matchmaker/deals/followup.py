@@ -11,7 +11,7 @@ Reads only, in a fixed number of statements whatever the number of MOUs:
 :func:`bucket_counts` (one), :func:`open_page` (one), :func:`events_with_open_mous` (one).
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, timedelta
 from math import ceil
 
@@ -21,7 +21,7 @@ from sqlalchemy.orm import joinedload, raiseload
 from matchmaker.deals.models import COUNTED_CONTRACT, OPEN_MOU, Mou, MouKind, SupplyContract
 from matchmaker.events.models import Event
 from matchmaker.extensions import db
-from matchmaker.pagination import MAX_ID
+from matchmaker.pagination import MAX_ID, Page
 
 #: Age thresholds (days since signing) the list filters by; 0 means every open MOU.
 AGES = (0, 30, 60, 90)
@@ -68,28 +68,6 @@ class Bucket:
     age: int
     count: int = 0
     value_vnd: int = 0
-
-
-@dataclass
-class Page:
-    """One page of the list: ``items`` (MOUs, parties and event loaded) and pager numbers."""
-
-    items: list[Mou]
-    page: int
-    per_page: int
-    total: int
-    pages: int = field(init=False)
-
-    def __post_init__(self) -> None:
-        self.pages = max(1, ceil(self.total / self.per_page))
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
 
 
 def open_condition():

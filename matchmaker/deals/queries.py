@@ -22,10 +22,10 @@ from matchmaker.deals.models import (
     SupplyContract,
 )
 from matchmaker.events.models import Event, EventStatus, Registration, RegistrationStatus
-from matchmaker.events.participants import Page
 from matchmaker.extensions import db
 from matchmaker.meetings.models import Meeting
 from matchmaker.organisations.models import Organisation, Side
+from matchmaker.pagination import Page
 from matchmaker.text import fold, normalise
 from matchmaker.timeutil import to_local
 

@@ -9,8 +9,7 @@ stay within the query budget (tests/test_query_budget.py).
 
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
-from math import ceil
+from dataclasses import dataclass
 
 import sqlalchemy as sa
 from sqlalchemy.orm import contains_eager, selectinload
@@ -26,6 +25,7 @@ from matchmaker.events.models import (
 )
 from matchmaker.extensions import db
 from matchmaker.organisations.models import Organisation
+from matchmaker.pagination import Page
 from matchmaker.text import fold, normalise, sort_key
 
 S = RegistrationStatus
@@ -61,28 +61,6 @@ class Filters:
         """URL arguments for ``url_for``: empty filters left out."""
         args = {"q": self.q, "side": self.side, "status": self.status, **extra}
         return {key: value for key, value in args.items() if value not in ("", None)}
-
-
-@dataclass
-class Page:
-    """One page of registrations: ``items`` and the numbers the pager needs."""
-
-    items: list[Registration]
-    page: int
-    per_page: int
-    total: int
-    pages: int = field(init=False)
-
-    def __post_init__(self) -> None:
-        self.pages = max(1, ceil(self.total / self.per_page))
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
 
 
 def search_condition(q: str):

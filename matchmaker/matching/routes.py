@@ -31,7 +31,6 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from matchmaker.events.models import Event, Registration
-from matchmaker.events.participants import Page
 from matchmaker.extensions import db
 from matchmaker.forms import flash_form_errors
 from matchmaker.matching import loader, services
@@ -41,7 +40,7 @@ from matchmaker.matching.services import DISTRIBUTOR, PRODUCER
 from matchmaker.matching.views import bp
 from matchmaker.meetings import request_states
 from matchmaker.meetings.requests import event_and_registration, requests_open
-from matchmaker.pagination import int_arg, page_arg
+from matchmaker.pagination import Page, int_arg, page_arg
 from matchmaker.permissions import Role, is_staff, role_required
 from matchmaker.redirects import is_safe_next
 from matchmaker.timeutil import utcnow

@@ -42,7 +42,6 @@ from matchmaker.events.models import (
     registration_needs,
     registration_products,
 )
-from matchmaker.events.participants import Page
 from matchmaker.events.registration import lock_event
 from matchmaker.extensions import db
 from matchmaker.history import Subject, change_status
@@ -56,6 +55,7 @@ from matchmaker.meetings.models import (
 )
 from matchmaker.meetings.timeslots import ensure_time_slots, wanted_slot_times
 from matchmaker.organisations.models import Organisation
+from matchmaker.pagination import Page
 from matchmaker.text import fold, normalise, sort_key, strip_invisible
 from matchmaker.timeutil import utcnow
 

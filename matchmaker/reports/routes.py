@@ -25,10 +25,9 @@ from flask_babel import get_locale
 from matchmaker.deals.models import Mou, MouKind
 from matchmaker.events.forms_events import EVENT_STATUS_LABELS
 from matchmaker.events.models import Event
-from matchmaker.events.participants import Page
 from matchmaker.extensions import db
 from matchmaker.matching.loader import local_today
-from matchmaker.pagination import page_arg
+from matchmaker.pagination import Page, page_arg
 from matchmaker.permissions import Role, role_required
 from matchmaker.reports import exports
 from matchmaker.reports.forms import parse_date, parse_scope, parse_years
