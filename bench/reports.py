@@ -39,7 +39,6 @@ import os
 import random
 import statistics
 import sys
-import tempfile
 import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -49,6 +48,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import sqlalchemy as sa  # noqa: E402
 from flask_migrate import upgrade  # noqa: E402
 
+from bench.database import bench_database, prepare_database, timed  # noqa: E402
 from matchmaker import create_app  # noqa: E402
 from matchmaker.auth.models import LoginSession, User  # noqa: E402
 from matchmaker.catalogue.models import Category, Product  # noqa: E402
@@ -118,27 +118,6 @@ def candidate_indexes(create: bool) -> None:
 def weighted(rng: random.Random, pairs):
     values, weights = zip(*pairs, strict=True)
     return rng.choices(values, weights)[0]
-
-
-def prepare_database(url: str, reuse: bool) -> bool:
-    """Make the database ready; True when ``reuse`` finds a build of this script."""
-    engine = sa.create_engine(url)
-    try:
-        with engine.begin() as conn:
-            tables = set(sa.inspect(conn).get_table_names())
-            if tables and MARKER_TABLE not in tables:
-                sys.exit(f"{url} has tables that this benchmark did not make; "
-                         "give it an empty database (createdb mm_reports_bench)")
-            if reuse and MARKER_TABLE in tables:
-                return True
-            if conn.dialect.name == "postgresql":
-                conn.execute(sa.text("DROP SCHEMA public CASCADE"))
-                conn.execute(sa.text("CREATE SCHEMA public"))
-            elif tables:
-                sys.exit(f"{url}: give a new SQLite file, or --reuse")
-    finally:
-        engine.dispose()
-    return False
 
 
 def _insert(conn, table, rows: list[dict], returning=None):
@@ -341,19 +320,6 @@ def settle() -> None:
             auto.exec_driver_sql("VACUUM ANALYZE")
 
 
-def timed(fn, repeat: int) -> list[float]:
-    """Milliseconds per call, after one warm-up; each call in its own transaction."""
-    fn()
-    db.session.rollback()
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - start) * 1000)
-        db.session.rollback()
-    return times
-
-
 def organiser_client(app):
     """A test client logged in as a (new) organiser, as ``tests/conftest.py`` does it."""
     user = db.session.scalar(sa.select(User).where(User.email == "bench@example.vn"))
@@ -448,12 +414,14 @@ def main(argv=None) -> int:
     parser.add_argument("--keep", action="store_true", help="keep the temporary SQLite file")
     args = parser.parse_args(argv)
 
-    tmpdir = None
-    url = args.database_url
-    if not url:
-        tmpdir = tempfile.mkdtemp(prefix="matchmaker-reports-bench-")
-        url = f"sqlite:///{tmpdir}/bench.db"
-    built = prepare_database(url, args.reuse)
+    with bench_database(args.database_url, "reports", args.keep) as url:
+        return run(args, url)
+
+
+def run(args, url: str) -> int:
+    """Build (or reuse) the history in ``url`` and print the timings."""
+    built = prepare_database(url, MARKER_TABLE, "createdb mm_reports_bench",
+                             lambda _conn, tables: args.reuse and MARKER_TABLE in tables)
     os.environ.setdefault("MATCHMAKER_ENV", "development")
     app = create_app("development", SQLALCHEMY_DATABASE_URI=url)
     rng = random.Random(args.seed)
@@ -490,12 +458,6 @@ def main(argv=None) -> int:
                 print(f"  {label:<44} {before:>8.1f} -> {with_index[label]:>8.1f} ms")
         db.session.remove()
         engine.dispose()
-    if tmpdir and not args.keep:
-        for path in Path(tmpdir).iterdir():
-            path.unlink()
-        Path(tmpdir).rmdir()
-    elif tmpdir:
-        print(f"kept {url} (time it again with --database-url {url} --reuse)")
     return 0
 
 

@@ -30,7 +30,6 @@ import os
 import random
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -39,6 +38,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import sqlalchemy as sa  # noqa: E402
 from flask_migrate import upgrade  # noqa: E402
 
+from bench.database import bench_database, prepare_database, timed  # noqa: E402
 from matchmaker import create_app  # noqa: E402
 from matchmaker.catalogue.models import Category, Product, product_certifications  # noqa: E402
 from matchmaker.catalogue.search import (  # noqa: E402
@@ -168,33 +168,6 @@ def percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(fraction * len(ordered) + 0.5) - 1))]
 
 
-def prepare_database(url: str, products: int, reuse: bool) -> bool:
-    """Make the database ready; True when it already holds this benchmark's ``products``.
-
-    A database with tables this script did not make is refused. Otherwise, unless ``reuse``
-    finds a finished build of the same size, PostgreSQL's schema is wiped (a SQLite file is
-    expected to be new).
-    """
-    engine = sa.create_engine(url)
-    try:
-        with engine.begin() as conn:
-            tables = set(sa.inspect(conn).get_table_names())
-            if tables and MARKER_TABLE not in tables:
-                sys.exit(f"{url} has tables that this benchmark did not make; "
-                         "give it an empty database (createdb mm_search_bench)")
-            if reuse and tables and conn.scalar(
-                    sa.text("SELECT count(*) FROM products")) == products:
-                return True
-            if conn.dialect.name == "postgresql":
-                conn.execute(sa.text("DROP SCHEMA public CASCADE"))
-                conn.execute(sa.text("CREATE SCHEMA public"))
-            elif tables:
-                sys.exit(f"{url}: give a new SQLite file, or --reuse")
-    finally:
-        engine.dispose()
-    return False
-
-
 def load(n_products: int, rng: random.Random) -> None:
     """Bulk-load organisations, certifications and products with Core executemany."""
     categories = {(c.scheme, c.code): (c.id, c.path)
@@ -279,20 +252,6 @@ def settle() -> None:
             auto.exec_driver_sql("VACUUM ANALYZE")
 
 
-def timed(fn, repeat: int) -> list[float]:
-    """Milliseconds per call, after two warm-up calls; each call in its own transaction."""
-    for _ in range(2):
-        fn()
-        db.session.rollback()
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - start) * 1000)
-        db.session.rollback()
-    return times
-
-
 def measure(repeat: int, rng: random.Random) -> int:
     max_id = db.session.scalar(sa.select(sa.func.max(Product.id)))
     ids = [rng.randint(1, max_id) for _ in range(repeat + 2)]
@@ -301,7 +260,7 @@ def measure(repeat: int, rng: random.Random) -> int:
     def pk_lookup():
         db.session.execute(sa.select(Product).where(Product.id == next(pick))).scalar_one()
 
-    baseline = statistics.median(timed(pk_lookup, repeat * 3))
+    baseline = statistics.median(timed(pk_lookup, repeat * 3, warmups=2))
     print(f"\nprimary-key lookup (same ORM path): median {baseline:.3f} ms\n")
     header = (f"{'query':<44} {'found':>8} {'ranked page':>20} {'API search':>20} "
               f"{'page search':>20}")
@@ -315,7 +274,7 @@ def measure(repeat: int, rng: random.Random) -> int:
         for args in groups:
             params, errors = parse_params(args)
             assert not errors, errors
-            ranked = timed(lambda p=params: ranked_hits(p, today=today), repeat)
+            ranked = timed(lambda p=params: ranked_hits(p, today=today), repeat, warmups=2)
 
             # The counting itself is measured, not the one-minute cache of large counts.
             def api_uncached(p=params):
@@ -326,8 +285,8 @@ def measure(repeat: int, rng: random.Random) -> int:
                 clear_count_cache()
                 search(p, with_facets=True, today=today)
 
-            api = timed(api_uncached, max(5, repeat // 3))
-            page = timed(page_uncached, max(5, repeat // 3))
+            api = timed(api_uncached, max(5, repeat // 3), warmups=2)
+            page = timed(page_uncached, max(5, repeat // 3), warmups=2)
             found = search(params, today=today).total
             db.session.rollback()
             ranked_all += ranked
@@ -366,12 +325,16 @@ def main(argv=None) -> int:
     parser.add_argument("--keep", action="store_true", help="keep the temporary SQLite file")
     args = parser.parse_args(argv)
 
-    tmpdir = None
-    url = args.database_url
-    if not url:
-        tmpdir = tempfile.mkdtemp(prefix="matchmaker-search-bench-")
-        url = f"sqlite:///{tmpdir}/bench.db"
-    built = prepare_database(url, args.products, args.reuse)
+    with bench_database(args.database_url, "search", args.keep) as url:
+        return run(args, url)
+
+
+def run(args, url: str) -> int:
+    """Build (or reuse) the catalogue in ``url`` and print the timings."""
+    built = prepare_database(
+        url, MARKER_TABLE, "createdb mm_search_bench",
+        lambda conn, _tables: args.reuse and conn.scalar(
+            sa.text("SELECT count(*) FROM products")) == args.products)
     os.environ.setdefault("MATCHMAKER_ENV", "development")
     app = create_app("development", SQLALCHEMY_DATABASE_URI=url)
     rng = random.Random(args.seed)
@@ -397,12 +360,6 @@ def main(argv=None) -> int:
         print(f"target: ranked search p95 under {target} ms -> {verdict} it ({p95} ms)")
         db.session.remove()
         engine.dispose()
-    if tmpdir and not args.keep:
-        for path in Path(tmpdir).iterdir():
-            path.unlink()
-        Path(tmpdir).rmdir()
-    elif tmpdir:
-        print(f"kept {url} (time it again with --database-url {url} --reuse)")
     return 0
 
 
