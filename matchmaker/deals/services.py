@@ -204,7 +204,7 @@ def record_mou(*, signed_on: date, by_user_id: int | None, parties: Parties | No
     _check_amounts(estimated_value_vnd, volume)
     mou = Mou(signed_on=signed_on, valid_until=valid_until,
               estimated_value_vnd=estimated_value_vnd, volume=volume,
-              unit=unit if volume is not None or unit else None, reference=reference,
+              unit=unit or None, reference=reference,
               notes=notes, document_path=document_path, imported=imported,
               created_by_id=by_user_id, last_activity_at=at or utcnow(), status=None)
     if parties is not None:
